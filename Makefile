@@ -1,0 +1,28 @@
+# `make run` and `make test` are all a newcomer needs (README.md).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8888
+
+.PHONY: run test migrate superuser bench clean
+
+$(VENV)/installed: requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+migrate: $(VENV)/installed
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) ledfxsite.asgi:application
+
+test: $(VENV)/installed
+	$(VENV)/bin/pytest
+
+superuser: migrate
+	$(PY) manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV)

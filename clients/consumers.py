@@ -1,0 +1,183 @@
+"""The /api/websocket transport: accept, parse each frame, run its command, send replies.
+
+Commands live in clients.commands; events reach this connection through the process's
+EventHub, which calls send_text directly.
+"""
+
+import ipaddress
+import logging
+import uuid
+
+from channels.consumer import AsyncConsumer, get_handler_name
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
+from django.conf import settings
+
+from clients import protocol, services
+from clients.commands import COMMANDS
+from clients.events import afire_event
+from clients.runtime import server_process
+
+logger = logging.getLogger(__name__)
+
+ECHOED_SUBPROTOCOLS = ("http", "https", "ws", "wss")
+MESSAGE_TOO_BIG = 1009
+
+
+class ConnectionLog(logging.LoggerAdapter):
+    """Every websocket log line carries the connection id."""
+
+    def process(self, msg, kwargs):
+        return f"[{self.extra['client_id']}] {msg}", kwargs
+
+
+def client_ip(scope, trusted_proxies):
+    """The TCP peer, or the first X-Forwarded-For hop when the peer is a trusted proxy."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = header(scope, b"x-forwarded-for")
+    first_hop = forwarded.split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(first_hop))
+    except ValueError:
+        return peer
+
+
+def header(scope, name):
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return ""
+
+
+def chosen_subprotocol(offered):
+    for subprotocol in offered:
+        if subprotocol in ECHOED_SUBPROTOCOLS:
+            return subprotocol
+    return None
+
+
+class ClientConsumer(AsyncConsumer):
+    # No layer channel per socket: events arrive through the process's EventHub.
+    channel_layer_alias = None
+
+    async def dispatch(self, message):
+        # Channels' dispatch closes stale database connections through a thread hop on
+        # every frame; our database work goes through database_sync_to_async, which does
+        # that itself, so frames that touch no database skip the hop.
+        await getattr(self, get_handler_name(message))(message)
+
+    async def websocket_connect(self, message):
+        self.process = await server_process()
+        self.client_id = str(uuid.uuid4())
+        self.client_ip = client_ip(self.scope, settings.TRUSTED_PROXIES)
+        self.log = ConnectionLog(logger, {"client_id": self.client_id})
+        self.subscriptions = {}  # subscription id -> event type
+        self.subscriptions_by_type = {}  # event type -> {subscription id: event filter}
+        self.name = None
+        self.client_type = "unknown"
+        self.process.connections[self.client_id] = self
+        try:
+            await database_sync_to_async(services.client_connection_open)(
+                client_id=self.client_id,
+                ip=self.client_ip,
+                user_agent=header(self.scope, b"user-agent"),
+                origin=header(self.scope, b"origin"),
+                instance_id=self.process.instance_id,
+            )
+        except Exception:
+            self.log.exception("cannot record the connection; refusing it")
+            del self.process.connections[self.client_id]
+            await self.send({"type": "websocket.close"})
+            raise StopConsumer from None
+        await self.send({"type": "websocket.accept", "subprotocol": chosen_subprotocol(self.scope.get("subprotocols", ()))})
+        await self.send_text(protocol.client_id_frame(self.client_id))
+        self.log.info("connected from %s", self.client_ip)
+        await afire_event(
+            "client_connected", exclude_client_id=self.client_id, client_id=self.client_id, client_ip=self.client_ip
+        )
+        await afire_event("clients_updated")
+
+    async def websocket_receive(self, message):
+        text = message.get("text")
+        if text is None:
+            await self.send_error(protocol.invalid_format())
+            return
+        if len(text) > settings.WEBSOCKET_MAX_MESSAGE_BYTES // 4 and len(text.encode()) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
+            self.log.warning("closing: a %d-character frame is over the size limit", len(text))
+            await self.close(MESSAGE_TOO_BIG)
+            return
+        message_id = None
+        try:
+            message_id, command_type, fields = protocol.parse_frame(text)
+            command = COMMANDS.get(command_type)
+            if command is None:
+                raise protocol.ProtocolError(protocol.UNKNOWN_COMMAND, "unknown_command", message_id)
+            await command.handler(self, message_id, **protocol.validate(fields, command.schema, message_id))
+        except protocol.ProtocolError as error:
+            self.log.info("answered with error %s", error.code)
+            await self.send_error(error)
+        except Exception:
+            self.log.exception("command failed")
+            await self.send_error(protocol.ProtocolError("Internal server error.", "server_error", message_id))
+
+    async def websocket_disconnect(self, message):
+        for event_type in list(self.subscriptions_by_type):
+            self.process.hub.unsubscribe(event_type, self)
+        try:
+            closed = await database_sync_to_async(services.client_connection_close)(client_id=self.client_id)
+            if closed:
+                await afire_event("client_disconnected", client_id=self.client_id, client_ip=self.client_ip)
+                await afire_event("clients_updated")
+        except Exception:
+            # The heartbeat's orphan sweep closes the row and fires the event later.
+            self.log.exception("disconnect not recorded yet")
+        finally:
+            self.process.connections.pop(self.client_id, None)
+        self.log.info("disconnected (code %s)", message.get("code"))
+        raise StopConsumer
+
+    async def send_text(self, text):
+        await self.send({"type": "websocket.send", "text": text})
+
+    async def send_error(self, error):
+        await self.send_text(protocol.error_frame(error.message_id, error.message, error.code))
+
+    async def close(self, code=None):
+        await self.send({"type": "websocket.close", "code": code or 1000})
+
+    async def subscribe(self, subscription_id, event_type, event_filter):
+        """Add or replace (same id) a subscription."""
+        self.unsubscribe(subscription_id)
+        if len(self.subscriptions) >= settings.WEBSOCKET_MAX_SUBSCRIPTIONS:
+            raise protocol.ProtocolError(
+                f"Too many subscriptions on this connection (limit {settings.WEBSOCKET_MAX_SUBSCRIPTIONS}).",
+                "too_large",
+                subscription_id,
+            )
+        self.subscriptions[subscription_id] = event_type
+        of_type = self.subscriptions_by_type.setdefault(event_type, {})
+        of_type[subscription_id] = event_filter
+        if len(of_type) == 1:
+            await self.process.hub.subscribe(event_type, self, of_type)
+
+    def unsubscribe(self, subscription_id):
+        event_type = self.subscriptions.pop(subscription_id, None)
+        if event_type is None:
+            return
+        of_type = self.subscriptions_by_type[event_type]
+        del of_type[subscription_id]
+        if not of_type:
+            del self.subscriptions_by_type[event_type]
+            self.process.hub.unsubscribe(event_type, self)
+
+
+class RefusingConsumer(AsyncConsumer):
+    """Websockets on any other path: refuse the handshake (HTTP 403) instead of a routing error."""
+
+    channel_layer_alias = None
+
+    async def websocket_connect(self, message):
+        await self.send({"type": "websocket.close"})
+        raise StopConsumer

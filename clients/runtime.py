@@ -1,0 +1,138 @@
+"""The per-process side of the client registry: instance row, heartbeat, ghost sweep, hub.
+
+Daphne has no ASGI lifespan, so the ServerProcess starts with the first request or
+websocket it serves (ServerProcessMiddleware), before handling it.
+"""
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import timezone
+
+from clients import services
+from clients.events import EventHub, afire_event
+from ledfxsite.streaks import FailureStreak
+
+logger = logging.getLogger(__name__)
+
+SERVICE_RESTART = 1012
+
+
+class ServerProcess:
+    def __init__(self):
+        self.loop = asyncio.get_running_loop()
+        self.hostname = socket.gethostname()[:200]
+        self.pid = os.getpid()
+        self.instance_id = None
+        self.hub = EventHub(get_channel_layer())
+        # client_id -> consumer, for every websocket this process holds
+        self.connections = {}
+        self.heartbeat_task = None
+        self.heartbeat_streak = FailureStreak(logger, "heartbeat")
+
+    async def register(self):
+        self.instance_id = f"{self.hostname[:60]}:{self.pid}:{uuid.uuid4().hex[:8]}"
+        await database_sync_to_async(services.server_instance_start)(
+            instance_id=self.instance_id, hostname=self.hostname, pid=self.pid
+        )
+
+    async def start(self):
+        await self.register()
+        await self.sweep()
+        await self.hub.start()
+        self.heartbeat_task = asyncio.create_task(self.heartbeat_loop(), name="heartbeat")
+        logger.info("server instance %s started", self.instance_id)
+
+    async def stop(self):
+        if self.heartbeat_task:
+            self.heartbeat_task.cancel()
+            await asyncio.gather(self.heartbeat_task, return_exceptions=True)
+        await self.hub.stop()
+        await database_sync_to_async(services.server_instance_stop)(instance_id=self.instance_id)
+
+    async def heartbeat_loop(self):
+        while True:
+            await asyncio.sleep(settings.HEARTBEAT_SECONDS)
+            try:
+                await self.heartbeat()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.heartbeat_streak.failed(exc)
+            else:
+                self.heartbeat_streak.succeeded()
+
+    async def heartbeat(self):
+        alive = await database_sync_to_async(services.server_instance_heartbeat)(instance_id=self.instance_id)
+        if not alive:
+            await self.fence()
+        await self.sweep()
+        await self.hub.renew_groups()
+
+    async def fence(self):
+        """Another process found us silent and closed our rows: our sockets are no longer
+        listed anywhere, so close them (clients reconnect) and register afresh."""
+        logger.error("server instance %s was declared dead; closing %d websockets", self.instance_id, len(self.connections))
+        for consumer in list(self.connections.values()):
+            await consumer.close(SERVICE_RESTART)
+        await self.register()
+
+    async def sweep(self):
+        """Close and announce rows of dead processes, and our own rows whose socket is gone."""
+        snapshot_at = timezone.now()
+        dead = await database_sync_to_async(services.client_connections_close_dead)(
+            heartbeat_seconds=settings.HEARTBEAT_SECONDS
+        )
+        orphans = await database_sync_to_async(services.client_connections_close_orphans)(
+            instance_id=self.instance_id, live_client_ids=list(self.connections), opened_before=snapshot_at
+        )
+        closed = dead + orphans
+        for client_id, ip in closed:
+            await afire_event("client_disconnected", client_id=client_id, client_ip=ip)
+        if closed:
+            logger.warning("closed %d connections left open by dead processes or lost disconnects", len(closed))
+            await afire_event("clients_updated")
+
+
+_current = None
+_starting = None
+
+
+async def server_process():
+    """This process's ServerProcess, started on first use (one per event loop)."""
+    global _current, _starting
+    loop = asyncio.get_running_loop()
+    if _current is not None and _current.loop is loop:
+        return _current
+    if _starting is None or _starting.get_loop() is not loop:
+        _starting = loop.create_task(_start())
+    return await asyncio.shield(_starting)
+
+
+async def _start():
+    global _current, _starting
+    process = ServerProcess()
+    try:
+        await process.start()
+    except BaseException:
+        _starting = None  # the next request tries again
+        raise
+    _current = process
+    return process
+
+
+class ServerProcessMiddleware:
+    """Start the ServerProcess before serving anything, so the ghost sweep runs first."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        await server_process()
+        return await self.app(scope, receive, send)

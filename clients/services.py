@@ -1,0 +1,96 @@
+"""Writes to the client registry (HackSoft style: keyword-only, noun_verb).
+
+Every close is a conditional UPDATE ... WHERE disconnected_at IS NULL, so whichever
+process closes a row first is the only one that fires client_disconnected for it.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clients.models import ClientConnection, ServerInstance
+
+NAME_CONFLICT_ATTEMPTS = 1000
+
+
+def server_instance_start(*, instance_id, hostname, pid):
+    """Register this process. An earlier process with our host and pid is certainly dead."""
+    now = timezone.now()
+    ServerInstance.objects.filter(hostname=hostname, pid=pid, stopped_at__isnull=True).update(stopped_at=now)
+    return ServerInstance.objects.create(id=instance_id, hostname=hostname, pid=pid, started_at=now, last_seen=now)
+
+
+def server_instance_heartbeat(*, instance_id):
+    """Renew our row; False when another process has declared us dead (our rows are closed)."""
+    updated = ServerInstance.objects.filter(id=instance_id, stopped_at__isnull=True).update(last_seen=timezone.now())
+    return updated == 1
+
+
+def server_instance_stop(*, instance_id):
+    ServerInstance.objects.filter(id=instance_id, stopped_at__isnull=True).update(stopped_at=timezone.now())
+
+
+def client_connection_open(*, client_id, ip, user_agent, origin, instance_id):
+    return ClientConnection.objects.create(
+        client_id=client_id,
+        ip=ip,
+        user_agent=user_agent[:512],
+        origin=origin[:512],
+        server_instance_id=instance_id,
+    )
+
+
+def client_connection_close(*, client_id):
+    """Close an open row; True only for the caller that closed it."""
+    updated = ClientConnection.objects.filter(client_id=client_id, disconnected_at__isnull=True).update(
+        disconnected_at=timezone.now()
+    )
+    return updated == 1
+
+
+def close_each(rows):
+    """Close the given open rows; returns those this call closed, as (client_id, ip)."""
+    return [(client_id, ip) for client_id, ip in rows if client_connection_close(client_id=client_id)]
+
+
+def client_connections_close_dead(*, heartbeat_seconds):
+    """Close the open rows of dead server processes (the ghost-client sweep)."""
+    dead = ServerInstance.objects.dead(heartbeat_seconds=heartbeat_seconds)
+    rows = ClientConnection.objects.open().filter(server_instance__in=dead).values_list("client_id", "ip")
+    closed = close_each(list(rows))
+    dead.filter(stopped_at__isnull=True).update(stopped_at=timezone.now())
+    return closed
+
+
+def client_connections_close_orphans(*, instance_id, live_client_ids, opened_before):
+    """Close our own open rows whose socket this process no longer holds (a lost disconnect)."""
+    rows = (
+        ClientConnection.objects.open()
+        .filter(server_instance_id=instance_id, connected_at__lt=opened_before)
+        .exclude(client_id__in=live_client_ids)
+        .values_list("client_id", "ip")
+    )
+    return close_each(list(rows))
+
+
+def client_info_set(*, client_id, name, client_type, device_id):
+    """Store a client's name, type and device; a taken name becomes "Name (2)", "Name (3)", ...
+
+    Returns (name, name_conflict).
+    """
+    candidate = name
+    for counter in range(1, NAME_CONFLICT_ATTEMPTS + 1):
+        if counter > 1:
+            candidate = f"{name} ({counter})"
+        if client_info_update(client_id=client_id, name=candidate, client_type=client_type, device_id=device_id):
+            return candidate, counter > 1
+    raise IntegrityError(f"no free name for {name!r} after {NAME_CONFLICT_ATTEMPTS} attempts")
+
+
+def client_info_update(*, client_id, **fields):
+    """Update name/client_type/device_id of an open row; False when the name is taken."""
+    try:
+        with transaction.atomic():
+            ClientConnection.objects.open().filter(client_id=client_id).update(**fields)
+    except IntegrityError:
+        return False
+    return True

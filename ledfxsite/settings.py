@@ -1,0 +1,140 @@
+"""ledfxsite settings: every value comes from the environment, with embedded-mode defaults.
+
+No DATABASE_URL -> a SQLite file in DATA_DIR; no REDIS_URL -> the in-memory channel layer
+and the render worker inside the server process. See README.md for the full list.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from ledfxsite.env import (
+    channel_layers_from_url,
+    database_from_url,
+    env_bool,
+    env_list,
+    env_number,
+    env_str,
+    sqlite_database,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("DATA_DIR", str(BASE_DIR / "data")))
+
+
+def secret_key_from_data_dir():
+    """A random key kept in DATA_DIR, so the embedded mode needs no setup and shares no secret."""
+    path = DATA_DIR / "secret_key"
+    try:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(50))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ImproperlyConfigured(f"SECRET_KEY is not set and {path} cannot be written: {exc.strerror}") from None
+    return path.read_text().strip()
+
+
+SECRET_KEY = env_str("SECRET_KEY", "") or secret_key_from_data_dir()
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Peers whose X-Forwarded-For first hop is believed as the websocket client's IP.
+TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "clients",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "ledfxsite.urls"
+ASGI_APPLICATION = "ledfxsite.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASE_URL = env_str("DATABASE_URL", "")
+DATABASES = {
+    "default": database_from_url(DATABASE_URL, base_dir=BASE_DIR)
+    if DATABASE_URL
+    else sqlite_database(str(DATA_DIR / "ledfxsite.sqlite3"))
+}
+if not DATABASE_URL:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_str("REDIS_URL", "")
+# A socket may stay open as long as daphne's --websocket_timeout (a day by default);
+# group membership must outlive it or members silently stop receiving. The event hub
+# also renews its groups on every heartbeat.
+CHANNEL_GROUP_EXPIRY = env_number("CHANNEL_GROUP_EXPIRY", 7 * 86400, minimum=60)
+CHANNEL_LAYERS = channel_layers_from_url(
+    REDIS_URL,
+    max_connections=env_number("REDIS_MAX_CONNECTIONS", 10000, minimum=10),
+    group_expiry=CHANNEL_GROUP_EXPIRY,
+    # One layer channel per server process carries every event type; a burst must
+    # not overflow it (a full channel silently drops group messages).
+    capacity=env_number("CHANNEL_CAPACITY", 10000, minimum=100),
+)
+
+# Each server process renews its row this often; rows of a process silent for
+# three periods are closed and client_disconnected is fired for them.
+HEARTBEAT_SECONDS = env_number("HEARTBEAT_SECONDS", 5.0, kind=float, minimum=0.1)
+WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 1024 * 1024, minimum=1024)
+WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+    raise ImproperlyConfigured(f"LOG_LEVEL={LOG_LEVEL!r} must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "clients": {"level": LOG_LEVEL},
+        "ledfxsite": {"level": LOG_LEVEL},
+        "django": {"level": "WARNING"},
+    },
+}
