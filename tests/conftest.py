@@ -1,0 +1,231 @@
+"""Shared fixtures: in-process websockets (WebsocketCommunicator), a throwaway Redis, and
+real daphne processes serving the test database over TCP."""
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+import requests
+import websockets
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.db import connection
+
+from clients import runtime
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The server command, exactly as `make run` and docker-compose.yml run it (see
+# tests/test_deployment.py); only the bind address and port differ.
+DAPHNE_APPLICATION = "ledfxsite.asgi:application"
+
+
+def daphne_command(host, port):
+    return ["daphne", "-b", host, "-p", str(port), DAPHNE_APPLICATION]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port, process, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {port} after {timeout} s")
+
+
+# ---------------------------------------------------------------- in-process
+
+
+@pytest_asyncio.fixture
+async def server(transactional_db):
+    """The in-process ASGI application on the in-memory layer, reset after the test."""
+    from ledfxsite.asgi import application
+
+    yield application
+    process = runtime._current
+    if process is not None and process.loop is asyncio.get_running_loop():
+        await process.stop()
+    runtime._current = runtime._starting = None
+    await get_channel_layer().flush()
+
+
+def communicator_for(application, *, ip="127.0.0.1", headers=(), subprotocols=(), path="/api/websocket"):
+    communicator = WebsocketCommunicator(application, path, headers=list(headers), subprotocols=list(subprotocols))
+    communicator.scope["client"] = (ip, 50000)
+    return communicator
+
+
+async def open_socket(application, **scope):
+    """Connect a WebsocketCommunicator; returns (communicator, client_id)."""
+    communicator = communicator_for(application, **scope)
+    connected, _ = await communicator.connect(timeout=5)
+    assert connected
+    first = json.loads(await communicator.receive_from(timeout=5))
+    return communicator, first["client_id"]
+
+
+# ---------------------------------------------------------------- real servers
+
+
+class RedisServer:
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = directory
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, self.process)
+        return self
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def flush(self):
+        with socket.create_connection(("127.0.0.1", self.port)) as sock:
+            sock.sendall(b"FLUSHALL\r\n")
+            assert sock.recv(100).startswith(b"+OK")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """Our own redis-server on a free port: no shared state, and a test fails (not skips)
+    when Redis is not installed."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()
+
+
+def database_url_for_subprocess():
+    settings = connection.settings_dict
+    if settings["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{os.path.abspath(settings['NAME'])}"
+    user = settings["USER"] or "postgres"
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
+
+
+class LiveServer:
+    """One daphne process serving the test database through Redis."""
+
+    def __init__(self, env, log_path):
+        self.port = free_port()
+        self.env = env
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        self.log = open(self.log_path, "ab")
+        daphne = shutil.which("daphne", path=os.path.dirname(sys.executable))
+        self.process = subprocess.Popen(
+            [daphne, *daphne_command("127.0.0.1", self.port)[1:]],
+            cwd=PROJECT_DIR,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for_port(self.port, self.process)
+        return self
+
+    @property
+    def http(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self):
+        return f"ws://127.0.0.1:{self.port}/api/websocket"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def kill(self):
+        self.process.kill()
+        self.process.wait()
+        self.log.close()
+
+    def log_text(self):
+        return Path(self.log_path).read_text(errors="replace")
+
+    def assert_clean_log(self):
+        text = self.log_text()
+        problems = [line for line in text.splitlines() if "Traceback" in line or " ERROR " in line or "Exception" in line]
+        assert not problems, "server log has errors:\n" + text[-5000:]
+
+
+@pytest.fixture
+def live_servers(transactional_db, redis_server, tmp_path):
+    """Start real daphne processes sharing the test database and a flushed Redis."""
+    redis_server.flush()
+    started = []
+
+    def start(**extra_env):
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url_for_subprocess(),
+            "REDIS_URL": redis_server.url,
+            "DATA_DIR": str(tmp_path / "data"),
+            "LOG_LEVEL": "INFO",
+            "PYTHONUNBUFFERED": "1",
+            **extra_env,
+        }
+        server = LiveServer(env, tmp_path / f"daphne-{len(started)}.log")
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+async def ws_connect(url, **kwargs):
+    """A real websocket client; returns (socket, client_id)."""
+    sock = await websockets.connect(url, open_timeout=10, max_size=None, compression=None, **kwargs)
+    first = json.loads(await asyncio.wait_for(sock.recv(), 10))
+    return sock, first["client_id"]
+
+
+async def ws_json(sock, timeout=5):
+    return json.loads(await asyncio.wait_for(sock.recv(), timeout))
+
+
+async def http(method, url, **kwargs):
+    return await asyncio.to_thread(requests.request, method, url, timeout=10, **kwargs)
