@@ -21,7 +21,6 @@ from clients.runtime import server_process
 logger = logging.getLogger(__name__)
 
 ECHOED_SUBPROTOCOLS = ("http", "https", "ws", "wss")
-MESSAGE_TOO_BIG = 1009
 
 
 class ConnectionLog(logging.LoggerAdapter):
@@ -103,10 +102,6 @@ class ClientConsumer(AsyncConsumer):
         text = message.get("text")
         if text is None:
             await self.send_error(protocol.invalid_format())
-            return
-        if len(text) > settings.WEBSOCKET_MAX_MESSAGE_BYTES // 4 and len(text.encode()) > settings.WEBSOCKET_MAX_MESSAGE_BYTES:
-            self.log.warning("closing: a %d-character frame is over the size limit", len(text))
-            await self.close(MESSAGE_TOO_BIG)
             return
         message_id = None
         try:

@@ -21,7 +21,6 @@ from ledfxsite.streaks import FailureStreak
 
 logger = logging.getLogger(__name__)
 
-SERVICE_RESTART = 1012
 
 
 class ServerProcess:
@@ -80,7 +79,7 @@ class ServerProcess:
         listed anywhere, so close them (clients reconnect) and register afresh."""
         logger.error("server instance %s was declared dead; closing %d websockets", self.instance_id, len(self.connections))
         for consumer in list(self.connections.values()):
-            await consumer.close(SERVICE_RESTART)
+            await consumer.close()
         await self.register()
 
     async def sweep(self):

@@ -19,6 +19,9 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from clients.routing import websocket_urlpatterns  # noqa: E402
 from clients.runtime import ServerProcessMiddleware  # noqa: E402
+from ledfxsite.transport import close_protocol_errors_with_a_handshake  # noqa: E402
+
+close_protocol_errors_with_a_handshake()
 
 application = ServerProcessMiddleware(
     ProtocolTypeRouter(

@@ -112,7 +112,6 @@ CHANNEL_LAYERS = channel_layers_from_url(
 # Each server process renews its row this often; rows of a process silent for
 # three periods are closed and client_disconnected is fired for them.
 HEARTBEAT_SECONDS = env_number("HEARTBEAT_SECONDS", 5.0, kind=float, minimum=0.1)
-WEBSOCKET_MAX_MESSAGE_BYTES = env_number("WEBSOCKET_MAX_MESSAGE_BYTES", 1024 * 1024, minimum=1024)
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)
 
 LANGUAGE_CODE = "en-us"

@@ -297,13 +297,6 @@ async def test_binary_frame_gets_invalid_format(server):
     await communicator.disconnect()
 
 
-async def test_frames_over_the_size_limit_close_with_1009(server, settings):
-    settings.WEBSOCKET_MAX_MESSAGE_BYTES = 4096
-    communicator, _ = await open_socket(server)
-    await communicator.send_to(text_data=json.dumps({"id": 1, "type": "x", "pad": "é" * 3000}))
-    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 1009}
-
-
 async def test_subscriptions_per_connection_are_bounded(server, settings):
     settings.WEBSOCKET_MAX_SUBSCRIPTIONS = 3
     communicator, _ = await open_socket(server)
