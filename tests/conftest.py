@@ -51,6 +51,13 @@ def wait_for_port(port, process, timeout=20.0):
     raise TimeoutError(f"nothing listens on {port} after {timeout} s")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Close connections after each use, so no thread holds the test database open
+    when pytest-django drops it."""
+    connection.settings_dict["CONN_MAX_AGE"] = 0
+
+
 # ---------------------------------------------------------------- in-process
 
 
