@@ -81,6 +81,8 @@ def sqlite_database(path):
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        # Opening a SQLite connection (and its PRAGMAs) costs more than most queries.
+        "CONN_MAX_AGE": None,
         # Several processes (server, worker, tests) share the file: WAL lets readers run
         # beside one writer, and IMMEDIATE avoids upgrade deadlocks between writers.
         "OPTIONS": {

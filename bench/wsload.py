@@ -1,0 +1,380 @@
+"""Load client for the realtime API (PROTOCOL.md), run unchanged against ledfxsite or LedFx.
+
+    python bench/wsload.py --url http://127.0.0.1:8888 --name ours --pid 1234 --out bench/results/x.json
+
+Measures, against the server at --url:
+  connect    connect -> client_id latency over sequential connections
+  fanout     per-delivery latency of client_sync (fired by POST /api/clients) to N subscribers
+  sustained  delivered events/s over a window while POSTs fire as fast as they are answered,
+             with lost and duplicated deliveries counted
+  idle       RSS growth per idle websocket (needs --pid: the server's pids; children included)
+
+The websocket client is a small asyncio protocol rather than a library, so that one client
+process can hold thousands of sockets without being the bottleneck: it timestamps frames
+as they arrive and parses them after the measurement.
+"""
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import resource
+import statistics
+import struct
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+now = time.perf_counter
+
+
+class WebsocketClient(asyncio.Protocol):
+    """RFC 6455 client: handshake, unmasked server frames in, masked text frames out."""
+
+    def __init__(self, host, port, path):
+        self.host, self.port, self.path = host, port, path
+        self.buffer = b""
+        self.handshaken = False
+        self.opened = asyncio.get_running_loop().create_future()
+        self.first_frame = asyncio.get_running_loop().create_future()
+        self.frames = []  # (arrival time, text)
+        self.waiter = None
+        self.closed = False
+
+    def connection_made(self, transport):
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write(
+            (
+                f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+
+    def data_received(self, data):
+        arrived = now()
+        self.buffer += data
+        if not self.handshaken:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            status = self.buffer[: self.buffer.find(b"\r\n")]
+            if b" 101 " not in status:
+                self.opened.set_exception(ConnectionError(status.decode(errors="replace")))
+                return
+            self.handshaken = True
+            self.buffer = self.buffer[end + 4 :]
+            self.opened.set_result(arrived)
+        self.parse(arrived)
+
+    def parse(self, arrived):
+        buffer = self.buffer
+        offset = 0
+        while len(buffer) - offset >= 2:
+            opcode = buffer[offset] & 0x0F
+            length = buffer[offset + 1] & 0x7F
+            header = 2
+            if length == 126:
+                if len(buffer) - offset < 4:
+                    break
+                length = struct.unpack_from(">H", buffer, offset + 2)[0]
+                header = 4
+            elif length == 127:
+                if len(buffer) - offset < 10:
+                    break
+                length = struct.unpack_from(">Q", buffer, offset + 2)[0]
+                header = 10
+            if len(buffer) - offset < header + length:
+                break
+            payload = buffer[offset + header : offset + header + length]
+            offset += header + length
+            if opcode == 1:
+                self.on_text(arrived, payload)
+            elif opcode == 8:
+                self.closed = True
+            elif opcode == 9:
+                self.send_frame(0xA, payload)
+        self.buffer = buffer[offset:]
+
+    def on_text(self, arrived, payload):
+        if not self.first_frame.done():
+            self.first_frame.set_result((arrived, payload))
+            return
+        self.frames.append((arrived, payload))
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def send_frame(self, opcode, payload):
+        mask = os.urandom(4)
+        length = len(payload)
+        if length < 126:
+            header = struct.pack(">BB", 0x80 | opcode, 0x80 | length)
+        elif length < 65536:
+            header = struct.pack(">BBH", 0x80 | opcode, 0x80 | 126, length)
+        else:
+            header = struct.pack(">BBQ", 0x80 | opcode, 0x80 | 127, length)
+        repeated = (mask * (length // 4 + 1))[:length]
+        masked = (int.from_bytes(payload, "big") ^ int.from_bytes(repeated, "big")).to_bytes(length, "big")
+        self.transport.write(header + mask + masked)
+
+    def send_json(self, message):
+        self.send_frame(0x1, json.dumps(message).encode())
+
+    async def next_frame(self, timeout=10):
+        if not self.frames:
+            self.waiter = asyncio.get_running_loop().create_future()
+            await asyncio.wait_for(self.waiter, timeout)
+        return self.frames.pop(0)
+
+    def close(self):
+        if not self.transport.is_closing():
+            self.send_frame(0x8, struct.pack(">H", 1000))
+            self.transport.close()
+
+    def connection_lost(self, exc):
+        self.closed = True
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("closed during handshake"))
+
+
+async def open_client(host, port):
+    """Returns (client, seconds from TCP connect to the client_id frame)."""
+    loop = asyncio.get_running_loop()
+    started = now()
+    _, client = await loop.create_connection(lambda: WebsocketClient(host, port, "/api/websocket"), host, port)
+    await asyncio.wait_for(client.opened, 10)
+    arrived, payload = await asyncio.wait_for(client.first_frame, 10)
+    message = json.loads(payload)
+    assert message["event_type"] == "client_id", message
+    return client, arrived - started
+
+
+class HttpClient:
+    """A keep-alive HTTP/1.1 client for POST /api/clients."""
+
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def post_json(self, path, body):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        data = json.dumps(body).encode()
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n".encode()
+            + data
+        )
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            if name.lower() == "connection" and value.strip().lower() == "close":
+                self.writer = None
+        await self.reader.readexactly(length)
+        status = int(status_line.split()[1])
+        if status != 200:
+            raise RuntimeError(f"POST {path} answered {status}")
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+
+
+def percentiles(values):
+    if not values:
+        return {"n": 0}
+    ordered = sorted(values)
+
+    def at(fraction):
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    return {
+        "n": len(ordered),
+        "p50_ms": round(at(0.50) * 1000, 3),
+        "p99_ms": round(at(0.99) * 1000, 3),
+        "max_ms": round(ordered[-1] * 1000, 3),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 3),
+    }
+
+
+async def measure_connect(host, port, count):
+    latencies = []
+    for _ in range(count):
+        client, latency = await open_client(host, port)
+        latencies.append(latency)
+        client.close()
+    await asyncio.sleep(0.5)
+    return percentiles(latencies)
+
+
+async def open_subscribers(host, port, count):
+    clients = []
+    for start in range(0, count, 50):
+        batch = await asyncio.gather(*(open_client(host, port) for _ in range(start, min(count, start + 50))))
+        clients.extend(client for client, _ in batch)
+    for client in clients:
+        client.send_json({"id": 1, "type": "subscribe_event", "event_type": "client_sync"})
+        client.send_json({"id": 2, "type": "probe"})
+    for client in clients:
+        _, payload = await client.next_frame()
+        assert json.loads(payload)["id"] == 2, payload
+    return clients
+
+
+def close_all(clients):
+    for client in clients:
+        client.close()
+
+
+async def measure_fanout(host, port, subscribers, events):
+    clients = await open_subscribers(host, port, subscribers)
+    http = HttpClient(host, port)
+    latencies = []
+    try:
+        for number in range(events):
+            tag = f"fan-{subscribers}-{number}"
+            for client in clients:
+                client.frames.clear()
+            fired = now()
+            await http.post_json("/api/clients", {"action": "sync", "client_id": tag})
+            for client in clients:
+                arrived, payload = await client.next_frame(timeout=10)
+                assert json.loads(payload)["client_id"] == tag, payload
+                latencies.append(arrived - fired)
+            await asyncio.sleep(0.02)
+    finally:
+        http.close()
+        close_all(clients)
+    await asyncio.sleep(0.5)
+    return percentiles(latencies)
+
+
+async def measure_sustained(host, port, subscribers, seconds, posters):
+    clients = await open_subscribers(host, port, subscribers)
+    acked = []
+    start = now()
+    deadline = start + seconds
+
+    async def poster(number):
+        http = HttpClient(host, port)
+        sequence = 0
+        try:
+            while now() < deadline:
+                tag = f"s{number}-{sequence}"
+                await http.post_json("/api/clients", {"action": "sync", "client_id": tag})
+                acked.append(tag)
+                sequence += 1
+        finally:
+            http.close()
+
+    await asyncio.gather(*(poster(number) for number in range(posters)))
+    end = now()
+    await asyncio.sleep(5)  # grace for deliveries still in flight
+    expected = set(acked)
+    in_window = lost = duplicated = 0
+    latest = 0.0
+    for client in clients:
+        seen = [(arrived, json.loads(payload)["client_id"]) for arrived, payload in client.frames]
+        tags = [tag for _, tag in seen]
+        distinct = set(tags)
+        duplicated += len(tags) - len(distinct)
+        lost += len(expected - distinct)
+        in_window += sum(1 for arrived, _ in seen if arrived <= end)
+        latest = max([latest] + [arrived for arrived, _ in seen])
+    close_all(clients)
+    await asyncio.sleep(0.5)
+    return {
+        "subscribers": subscribers,
+        "events_fired": len(acked),
+        "deliveries_expected": len(acked) * subscribers,
+        "delivered_per_s": round(in_window / (end - start)),
+        "lost": lost,
+        "duplicated": duplicated,
+        "drain_after_window_s": round(max(0.0, latest - end), 3),
+    }
+
+
+def process_tree_rss_kib(root_pids):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, stack = 0, list(root_pids)
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+async def measure_idle(host, port, count, pids):
+    before = process_tree_rss_kib(pids)
+    clients = []
+    for start in range(0, count, 100):
+        batch = await asyncio.gather(*(open_client(host, port) for _ in range(start, min(count, start + 100))))
+        clients.extend(client for client, _ in batch)
+    await asyncio.sleep(3)
+    after = process_tree_rss_kib(pids)
+    close_all(clients)
+    await asyncio.sleep(2)
+    return {"sockets": count, "rss_before_kib": before, "rss_after_kib": after, "kib_per_socket": round((after - before) / count, 1)}
+
+
+async def main(args):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    parts = urlsplit(args.url)
+    host, port = parts.hostname, parts.port or 80
+    result = {"name": args.name, "url": args.url, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if "connect" in args.only:
+        result["connect"] = await measure_connect(host, port, args.connects)
+        print(args.name, "connect", result["connect"], flush=True)
+    if "fanout" in args.only:
+        result["fanout"] = {}
+        for subscribers in args.subscribers:
+            events = max(10, min(50, 20000 // subscribers))
+            result["fanout"][str(subscribers)] = await measure_fanout(host, port, subscribers, events)
+            print(args.name, "fanout", subscribers, result["fanout"][str(subscribers)], flush=True)
+    if "sustained" in args.only:
+        result["sustained"] = {}
+        for subscribers in args.subscribers:
+            result["sustained"][str(subscribers)] = await measure_sustained(host, port, subscribers, args.seconds, args.posters)
+            print(args.name, "sustained", subscribers, result["sustained"][str(subscribers)], flush=True)
+    if "idle" in args.only and args.pid:
+        result["idle"] = await measure_idle(host, port, args.idle, args.pid)
+        print(args.name, "idle", result["idle"], flush=True)
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", required=True, help="the server's base URL, e.g. http://127.0.0.1:8888")
+    parser.add_argument("--name", default="server")
+    parser.add_argument("--pid", type=int, action="append", default=[], help="server pid for RSS (repeatable)")
+    parser.add_argument("--subscribers", type=lambda text: [int(n) for n in text.split(",")], default=[10, 100, 1000])
+    parser.add_argument("--connects", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--posters", type=int, default=4, help="concurrent POST loops in the sustained test")
+    parser.add_argument("--idle", type=int, default=2000)
+    parser.add_argument("--only", type=lambda text: set(text.split(",")), default={"connect", "fanout", "sustained", "idle"})
+    parser.add_argument("--out")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
