@@ -167,14 +167,19 @@ class HttpClient:
             + data
         )
         status_line = await self.reader.readline()
-        length = 0
+        headers = {}
         while (line := await self.reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode().partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            if name.lower() == "connection" and value.strip().lower() == "close":
-                self.writer = None
-        await self.reader.readexactly(length)
+            headers[name.strip().lower()] = value.strip().lower()
+        if headers.get("transfer-encoding") == "chunked":
+            while (size := int(await self.reader.readline(), 16)) > 0:
+                await self.reader.readexactly(size + 2)
+            await self.reader.readline()
+        else:
+            await self.reader.readexactly(int(headers.get("content-length", 0)))
+        if headers.get("connection") == "close":
+            self.writer.close()
+            self.writer = None
         status = int(status_line.split()[1])
         if status != 200:
             raise RuntimeError(f"POST {path} answered {status}")

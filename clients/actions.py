@@ -1,6 +1,11 @@
-"""POST /api/clients actions: a registry, so a new action is one entry (PROTOCOL.md §5)."""
+"""POST /api/clients (PROTOCOL.md §5): the action registry and the request rules.
 
-from clients.events import fire_event
+A new action is one registry entry, not a new branch.
+"""
+
+import json
+
+from clients.events import afire_event
 
 ACTIONS = {}
 
@@ -14,6 +19,27 @@ def action(name):
 
 
 @action("sync")
-def sync(body):
-    fire_event("client_sync", client_id=body.get("client_id", "unknown"))
+async def sync(body):
+    await afire_event("client_sync", client_id=body.get("client_id", "unknown"))
     return {"status": "success", "action": "sync"}
+
+
+def failed(reason):
+    return {"status": "failed", "payload": {"type": "error", "reason": reason}}
+
+
+async def run_action(raw_body):
+    """(HTTP status, response object) for a POST body. LedFx answers a failed action
+    with 200 so that its UI shows the reason; bodies that are not JSON objects get 400."""
+    try:
+        body = json.loads(raw_body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return 400, {"status": "failed", "reason": "JSON decoding failed"}
+    if not isinstance(body, dict):
+        return 400, failed("Request body must be a JSON object")
+    name = body.get("action")
+    if name is None:
+        return 200, failed('Required attribute "action" was not provided')
+    if not isinstance(name, str) or name not in ACTIONS:
+        return 200, failed(f"Action {name} is not in {list(ACTIONS)}")
+    return 200, await ACTIONS[name](body)

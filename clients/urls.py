@@ -3,6 +3,5 @@ from django.urls import path
 from clients import views
 
 urlpatterns = [
-    path("api/clients", views.clients, name="clients"),
     path("api/websocket", views.websocket_without_upgrade, name="websocket-without-upgrade"),
 ]

@@ -17,7 +17,9 @@ except ImproperlyConfigured as exc:
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
-from clients.routing import websocket_urlpatterns  # noqa: E402
+from django.urls import re_path  # noqa: E402
+
+from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E402
 from clients.runtime import ServerProcessMiddleware  # noqa: E402
 from ledfxsite.transport import close_protocol_errors_with_a_handshake  # noqa: E402
 
@@ -26,8 +28,13 @@ close_protocol_errors_with_a_handshake()
 application = ServerProcessMiddleware(
     ProtocolTypeRouter(
         {
-            # Serves the admin's static files itself, so one daphne is the whole deployment.
-            "http": ASGIStaticFilesHandler(django_application),
+            "http": URLRouter(
+                [
+                    *http_urlpatterns,
+                    # Serves the admin's static files itself, so one daphne is the whole deployment.
+                    re_path(r"", ASGIStaticFilesHandler(django_application)),
+                ]
+            ),
             "websocket": URLRouter(websocket_urlpatterns),
         }
     )
