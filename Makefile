@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test migrate superuser bench clean
+.PHONY: run test migrate superuser bench-realtime clean
 
 $(VENV)/installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -20,6 +20,9 @@ run: migrate
 
 test: $(VENV)/installed
 	$(VENV)/bin/pytest
+
+bench-realtime: $(VENV)/installed
+	bench/realtime.sh
 
 superuser: migrate
 	$(PY) manage.py createsuperuser

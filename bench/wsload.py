@@ -1,6 +1,8 @@
 """Load client for the realtime API (PROTOCOL.md), run unchanged against ledfxsite or LedFx.
 
-    python bench/wsload.py --url http://127.0.0.1:8888 --name ours --pid 1234 --out bench/results/x.json
+    python bench/wsload.py --url http://127.0.0.1:8888 [--url ...] --name ours --pid 1234 --out result.json
+
+bench/realtime.sh runs it against LedFx and ledfxsite in one go (see bench/README.md).
 
 Measures, against the server at --url:
   connect    connect -> client_id latency over sequential connections
@@ -138,8 +140,25 @@ class WebsocketClient(asyncio.Protocol):
             self.opened.set_exception(exc or ConnectionError("closed during handshake"))
 
 
-async def open_client(host, port):
+class Target:
+    """The server(s) under test: websockets go round-robin to every URL given (several
+    server processes), REST requests to the first."""
+
+    def __init__(self, urls):
+        self.servers = [(urlsplit(url).hostname, urlsplit(url).port or 80) for url in urls]
+        self.turn = 0
+
+    def next_server(self):
+        self.turn += 1
+        return self.servers[self.turn % len(self.servers)]
+
+    def http_client(self):
+        return HttpClient(*self.servers[0])
+
+
+async def open_client(target):
     """Returns (client, seconds from TCP connect to the client_id frame)."""
+    host, port = target.next_server()
     loop = asyncio.get_running_loop()
     started = now()
     _, client = await loop.create_connection(lambda: WebsocketClient(host, port, "/api/websocket"), host, port)
@@ -206,20 +225,20 @@ def percentiles(values):
     }
 
 
-async def measure_connect(host, port, count):
+async def measure_connect(target, count):
     latencies = []
     for _ in range(count):
-        client, latency = await open_client(host, port)
+        client, latency = await open_client(target)
         latencies.append(latency)
         client.close()
     await asyncio.sleep(0.5)
     return percentiles(latencies)
 
 
-async def open_subscribers(host, port, count):
+async def open_subscribers(target, count):
     clients = []
     for start in range(0, count, 50):
-        batch = await asyncio.gather(*(open_client(host, port) for _ in range(start, min(count, start + 50))))
+        batch = await asyncio.gather(*(open_client(target) for _ in range(start, min(count, start + 50))))
         clients.extend(client for client, _ in batch)
     for client in clients:
         client.send_json({"id": 1, "type": "subscribe_event", "event_type": "client_sync"})
@@ -235,11 +254,14 @@ def close_all(clients):
         client.close()
 
 
-async def measure_fanout(host, port, subscribers, events):
-    clients = await open_subscribers(host, port, subscribers)
-    http = HttpClient(host, port)
+async def measure_fanout(target, subscribers, events):
+    clients = await open_subscribers(target, subscribers)
+    http = target.http_client()
     latencies = []
     try:
+        await http.post_json("/api/clients", {"action": "sync", "client_id": "warm-up"})
+        for client in clients:
+            await client.next_frame(timeout=10)
         for number in range(events):
             tag = f"fan-{subscribers}-{number}"
             for client in clients:
@@ -258,14 +280,14 @@ async def measure_fanout(host, port, subscribers, events):
     return percentiles(latencies)
 
 
-async def measure_sustained(host, port, subscribers, seconds, posters):
-    clients = await open_subscribers(host, port, subscribers)
+async def measure_sustained(target, subscribers, seconds, posters):
+    clients = await open_subscribers(target, subscribers)
     acked = []
     start = now()
     deadline = start + seconds
 
     async def poster(number):
-        http = HttpClient(host, port)
+        http = target.http_client()
         sequence = 0
         try:
             while now() < deadline:
@@ -325,11 +347,11 @@ def process_tree_rss_kib(root_pids):
     return total
 
 
-async def measure_idle(host, port, count, pids):
+async def measure_idle(target, count, pids):
     before = process_tree_rss_kib(pids)
     clients = []
     for start in range(0, count, 100):
-        batch = await asyncio.gather(*(open_client(host, port) for _ in range(start, min(count, start + 100))))
+        batch = await asyncio.gather(*(open_client(target) for _ in range(start, min(count, start + 100))))
         clients.extend(client for client, _ in batch)
     await asyncio.sleep(3)
     after = process_tree_rss_kib(pids)
@@ -339,28 +361,28 @@ async def measure_idle(host, port, count, pids):
 
 
 async def main(args):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    parts = urlsplit(args.url)
-    host, port = parts.hostname, parts.port or 80
-    result = {"name": args.name, "url": args.url, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    target = Target(args.url)
+    result = {"name": args.name, "urls": args.url, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    # Idle memory first, on a fresh server, before other tests have grown its heap.
+    if "idle" in args.only and args.pid:
+        result["idle"] = await measure_idle(target, args.idle, args.pid)
+        print(args.name, "idle", result["idle"], flush=True)
     if "connect" in args.only:
-        result["connect"] = await measure_connect(host, port, args.connects)
+        result["connect"] = await measure_connect(target, args.connects)
         print(args.name, "connect", result["connect"], flush=True)
     if "fanout" in args.only:
         result["fanout"] = {}
         for subscribers in args.subscribers:
             events = max(10, min(50, 20000 // subscribers))
-            result["fanout"][str(subscribers)] = await measure_fanout(host, port, subscribers, events)
+            result["fanout"][str(subscribers)] = await measure_fanout(target, subscribers, events)
             print(args.name, "fanout", subscribers, result["fanout"][str(subscribers)], flush=True)
     if "sustained" in args.only:
         result["sustained"] = {}
         for subscribers in args.subscribers:
-            result["sustained"][str(subscribers)] = await measure_sustained(host, port, subscribers, args.seconds, args.posters)
+            result["sustained"][str(subscribers)] = await measure_sustained(target, subscribers, args.seconds, args.posters)
             print(args.name, "sustained", subscribers, result["sustained"][str(subscribers)], flush=True)
-    if "idle" in args.only and args.pid:
-        result["idle"] = await measure_idle(host, port, args.idle, args.pid)
-        print(args.name, "idle", result["idle"], flush=True)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
@@ -368,7 +390,7 @@ async def main(args):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", required=True, help="the server's base URL, e.g. http://127.0.0.1:8888")
+    parser.add_argument("--url", required=True, action="append", help="a server's base URL, e.g. http://127.0.0.1:8888 (repeatable)")
     parser.add_argument("--name", default="server")
     parser.add_argument("--pid", type=int, action="append", default=[], help="server pid for RSS (repeatable)")
     parser.add_argument("--subscribers", type=lambda text: [int(n) for n in text.split(",")], default=[10, 100, 1000])

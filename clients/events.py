@@ -9,6 +9,7 @@ per-socket group_send at ten times LedFx's fan-out latency for 1000 sockets).
 """
 
 import asyncio
+import collections
 import json
 import logging
 
@@ -21,6 +22,7 @@ from ledfxsite.streaks import FailureStreak
 logger = logging.getLogger(__name__)
 
 GROUP_PREFIX = "event."
+EVENTS_LAYER = "events"
 
 
 def group_name(event_type):
@@ -36,7 +38,7 @@ async def afire_event(event_type, *, exclude_client_id=None, **fields):
     message = {"type": "event", "event_type": event_type, "body": protocol.event_body(event_type, fields)}
     if exclude_client_id:
         message["exclude_client_id"] = exclude_client_id
-    await get_channel_layer().group_send(group_name(event_type), message)
+    await get_channel_layer(EVENTS_LAYER).group_send(group_name(event_type), message)
 
 
 def fire_event(event_type, *, exclude_client_id=None, **fields):
@@ -45,7 +47,17 @@ def fire_event(event_type, *, exclude_client_id=None, **fields):
 
 
 class EventHub:
-    """This process's end of the event groups: one layer channel, local fan-out."""
+    """This process's end of the event groups: one layer channel, local fan-out.
+
+    A receive task moves events from the layer into `pending`; a delivery task takes
+    everything pending at once and writes it connection by connection. Frames for one
+    socket written in the same loop turn leave in one send() (daphne's transport flushes
+    once per turn), so under load a batch of events costs little more than one event;
+    when idle, a batch is a single event. Delivery yields every DELIVERY_CHUNK sockets so
+    the first sockets' frames leave while the rest are written.
+    """
+
+    DELIVERY_CHUNK = 100
 
     def __init__(self, layer):
         self.layer = layer
@@ -55,17 +67,22 @@ class EventHub:
         self.members = {}
         self.joined = set()
         self.lock = asyncio.Lock()
-        self.task = None
+        self.pending = collections.deque()
+        self.arrived = asyncio.Event()
+        self.tasks = []
         self.receive_streak = FailureStreak(logger, "event hub receive")
 
     async def start(self):
         self.channel_name = await self.layer.new_channel()
-        self.task = asyncio.create_task(self.receive_loop(), name="event-hub")
+        self.tasks = [
+            asyncio.create_task(self.receive_loop(), name="event-hub-receive"),
+            asyncio.create_task(self.delivery_loop(), name="event-hub-delivery"),
+        ]
 
     async def stop(self):
-        if self.task:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def subscribe(self, event_type, connection, subscriptions):
         self.members.setdefault(event_type, {})[connection] = subscriptions
@@ -110,25 +127,48 @@ class EventHub:
                 await asyncio.sleep(self.receive_streak.backoff)
                 continue
             self.receive_streak.succeeded()
-            await self.deliver(message)
+            self.pending.append(message)
+            self.arrived.set()
 
-    async def deliver(self, message):
-        members = self.members.get(message["event_type"])
-        if not members:
-            return
+    async def delivery_loop(self):
+        while True:
+            await self.arrived.wait()
+            self.arrived.clear()
+            batch = list(self.pending)
+            self.pending.clear()
+            await self.deliver(batch)
+
+    async def deliver(self, messages):
+        """Write each event to its matching subscriptions, in firing order per socket."""
+        outbox = frames_by_connection(messages, self.members)
+        for position, (connection, frames) in enumerate(outbox.items(), 1):
+            try:
+                for frame in frames:
+                    await connection.send_text(frame)
+            except Exception:
+                connection.log.exception("event delivery failed")
+            if position % self.DELIVERY_CHUNK == 0:
+                await asyncio.sleep(0)
+
+
+def frames_by_connection(messages, members):
+    """{connection: [frame, ...]} for a batch of layer messages."""
+    outbox = {}
+    for message in messages:
+        subscribers = members.get(message["event_type"])
+        if not subscribers:
+            continue
         body = message["body"]
         excluded = message.get("exclude_client_id")
         fields = None
-        for connection, subscriptions in list(members.items()):
+        for connection, subscriptions in subscribers.items():
             if connection.client_id == excluded:
                 continue
-            for subscription_id, event_filter in list(subscriptions.items()):
+            for subscription_id, event_filter in subscriptions.items():
                 if event_filter:
                     if fields is None:
                         fields = json.loads("{" + body)
                     if not protocol.filter_matches(event_filter, fields):
                         continue
-                try:
-                    await connection.send_text(protocol.event_frame(subscription_id, body))
-                except Exception:
-                    connection.log.exception("event delivery failed")
+                outbox.setdefault(connection, []).append(protocol.event_frame(subscription_id, body))
+    return outbox

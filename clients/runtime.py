@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from clients import services
-from clients.events import EventHub, afire_event
+from clients.events import EVENTS_LAYER, EventHub, afire_event
 from ledfxsite.streaks import FailureStreak
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ class ServerProcess:
         self.hostname = socket.gethostname()[:200]
         self.pid = os.getpid()
         self.instance_id = None
-        self.hub = EventHub(get_channel_layer())
+        self.hub = EventHub(get_channel_layer(EVENTS_LAYER))
         # client_id -> consumer, for every websocket this process holds
         self.connections = {}
         self.heartbeat_task = None

@@ -95,14 +95,16 @@ def sqlite_database(path):
 
 
 def channel_layers_from_url(url, *, max_connections, group_expiry, capacity):
-    """CHANNEL_LAYERS for channels-redis when a redis:// URL is given, else in-memory."""
+    """CHANNEL_LAYERS: "default" carries commands with queue semantics (the effects
+    worker channel); "events" fans events out to every server process. With a redis://
+    URL they are channels-redis's core layer and its pub/sub layer (one PUBLISH per event
+    instead of one write per group member); without one, in-memory layers."""
     if not url:
-        return {
-            "default": {
-                "BACKEND": "channels.layers.InMemoryChannelLayer",
-                "CONFIG": {"group_expiry": group_expiry, "capacity": capacity},
-            }
+        in_memory = {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "CONFIG": {"group_expiry": group_expiry, "capacity": capacity},
         }
+        return {"default": in_memory, "events": dict(in_memory)}
     parts = urlsplit(url)
     if parts.scheme not in ("redis", "rediss", "unix"):
         raise ImproperlyConfigured(f"REDIS_URL={url!r}: scheme must be redis, rediss or unix")
@@ -110,15 +112,16 @@ def channel_layers_from_url(url, *, max_connections, group_expiry, capacity):
         parts.port
     except ValueError:
         raise ImproperlyConfigured(f"REDIS_URL={url!r} has an invalid port") from None
+    # redis-py 8 caps an asyncio pool at 100 connections; bursts of connects and
+    # disconnects need more (DESIGN.md, known traps).
+    hosts = [{"address": url, "max_connections": max_connections}]
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {
-                # redis-py 8 caps an asyncio pool at 100 connections; bursts of
-                # connects/disconnects need more (DESIGN.md, known traps).
-                "hosts": [{"address": url, "max_connections": max_connections}],
-                "group_expiry": group_expiry,
-                "capacity": capacity,
-            },
-        }
+            "CONFIG": {"hosts": hosts, "group_expiry": group_expiry, "capacity": capacity},
+        },
+        "events": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": hosts},
+        },
     }

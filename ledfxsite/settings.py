@@ -104,8 +104,8 @@ CHANNEL_LAYERS = channel_layers_from_url(
     REDIS_URL,
     max_connections=env_number("REDIS_MAX_CONNECTIONS", 10000, minimum=10),
     group_expiry=CHANNEL_GROUP_EXPIRY,
-    # One layer channel per server process carries every event type; a burst must
-    # not overflow it (a full channel silently drops group messages).
+    # A full channel silently drops messages: leave room for bursts of worker commands
+    # and, in embedded mode, of events (one channel per process carries them all).
     capacity=env_number("CHANNEL_CAPACITY", 10000, minimum=100),
 )
 

@@ -21,6 +21,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connection
 
 from clients import runtime
+from clients.events import EVENTS_LAYER
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The server command, exactly as `make run` and docker-compose.yml run it (see
@@ -71,7 +72,7 @@ async def server(transactional_db):
     if process is not None and process.loop is asyncio.get_running_loop():
         await process.stop()
     runtime._current = runtime._starting = None
-    await get_channel_layer().flush()
+    await get_channel_layer(EVENTS_LAYER).flush()
 
 
 def communicator_for(application, *, ip="127.0.0.1", headers=(), subprotocols=(), path="/api/websocket"):

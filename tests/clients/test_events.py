@@ -42,7 +42,7 @@ async def test_deliver_skips_the_excluded_connection(hub):
     own, other = RecordingConnection("me"), RecordingConnection("other")
     await hub.subscribe("client_sync", own, {1: {}})
     await hub.subscribe("client_sync", other, {2: {}})
-    await hub.deliver(sync_message("x", exclude="me"))
+    await hub.deliver([sync_message("x", exclude="me")])
     assert own.frames == []
     assert other.frames == ['{"id": 2, "type": "event", "event_type": "client_sync", "client_id": "x"}']
 
@@ -50,8 +50,26 @@ async def test_deliver_skips_the_excluded_connection(hub):
 async def test_deliver_applies_each_subscription_filter(hub):
     connection = RecordingConnection("c")
     await hub.subscribe("client_sync", connection, {1: {"client_id": "a"}, 2: {"client_id": "b"}, 3: {}})
-    await hub.deliver(sync_message("b"))
+    await hub.deliver([sync_message("b")])
     assert [json.loads(frame)["id"] for frame in connection.frames] == [2, 3]
+
+
+async def test_a_batch_reaches_each_socket_in_firing_order(hub):
+    connection = RecordingConnection("c")
+    await hub.subscribe("client_sync", connection, {1: {}})
+    await hub.subscribe("clients_updated", connection, {2: {}})
+    await hub.deliver(
+        [
+            sync_message("first"),
+            {"type": "event", "event_type": "clients_updated", "body": '"event_type": "clients_updated"}'},
+            sync_message("third"),
+        ]
+    )
+    assert connection.frames == [
+        '{"id": 1, "type": "event", "event_type": "client_sync", "client_id": "first"}',
+        '{"id": 2, "type": "event", "event_type": "clients_updated"}',
+        '{"id": 1, "type": "event", "event_type": "client_sync", "client_id": "third"}',
+    ]
 
 
 async def test_hub_joins_a_group_once_and_leaves_it_when_unused(hub):

@@ -35,16 +35,20 @@ def test_bad_database_urls_are_refused(url):
         database_from_url(url, base_dir="/srv")
 
 
-def test_no_redis_url_means_the_in_memory_layer():
-    assert channel_layers_from_url("", max_connections=10, group_expiry=60, capacity=100)["default"]["BACKEND"] == (
-        "channels.layers.InMemoryChannelLayer"
-    )
+def test_no_redis_url_means_in_memory_layers():
+    layers = channel_layers_from_url("", max_connections=10, group_expiry=60, capacity=100)
+    assert {alias: layer["BACKEND"] for alias, layer in layers.items()} == {
+        "default": "channels.layers.InMemoryChannelLayer",
+        "events": "channels.layers.InMemoryChannelLayer",
+    }
 
 
-def test_redis_url_sets_a_connection_cap_above_redis_py_defaults():
-    config = channel_layers_from_url("redis://127.0.0.1:6379/3", max_connections=5000, group_expiry=60, capacity=100)
-    assert config["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert config["default"]["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6379/3", "max_connections": 5000}]
+def test_redis_url_gives_a_queue_layer_and_a_pubsub_events_layer():
+    layers = channel_layers_from_url("redis://127.0.0.1:6379/3", max_connections=5000, group_expiry=60, capacity=100)
+    assert layers["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layers["events"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    for layer in layers.values():
+        assert layer["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6379/3", "max_connections": 5000}]
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "redis://host:notaport"])
