@@ -1,6 +1,7 @@
 """docker-compose.yml cannot be run here (no Docker engine), so it is kept honest by
 checking that its services run exactly the commands `make` and the tests run."""
 
+import os
 import re
 import shlex
 import subprocess
@@ -16,9 +17,10 @@ def compose():
 
 def make_recipe(target):
     """The commands `make TARGET` runs, with the virtualenv prefix removed."""
+    env = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     output = subprocess.run(
-        ["make", "--dry-run", "--always-make", target, "VENV=.venv"],
-        cwd=PROJECT_DIR, capture_output=True, text=True, check=True,
+        ["make", "--no-print-directory", "--dry-run", "--always-make", target, "VENV=.venv"],
+        cwd=PROJECT_DIR, env=env, capture_output=True, text=True, check=True,
     ).stdout
     return [re.sub(r"(^|\s)\.venv/bin/", r"\1", line) for line in output.splitlines()]
 
