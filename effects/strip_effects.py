@@ -1,0 +1,157 @@
+"""1-D effects: each pixel's colour from its position along the strip and the time."""
+
+import numpy as np
+
+from effects.base import Effect, Option, register
+from effects.colors import hsv_to_rgb, parse_color, parse_gradient, sample_gradient, to_pixels
+
+SPEED = Option("speed", "float", 1.0, "How fast it moves (cycles per second)", 0.0, 10.0)
+FIRE_PALETTE = parse_gradient("#000000 0%, #8b0000 30%, #ff4500 60%, #ffd700 85%, #ffffff 100%")
+
+
+class StripEffect(Effect):
+    category = "1D"
+
+    def setup(self):
+        # 0..1 along the strip, the pixel's centre
+        self.position = (np.arange(self.pixel_count) + 0.5) / self.pixel_count
+        self.last_t = None
+
+    def elapsed(self, t):
+        """Seconds since the previous frame (0 on the first)."""
+        dt = 0.0 if self.last_t is None else max(0.0, t - self.last_t)
+        self.last_t = t
+        return dt
+
+
+@register
+class Rainbow(StripEffect):
+    id = "rainbow"
+    name = "Rainbow"
+    options = (SPEED, Option("frequency", "float", 1.0, "Rainbows along the strip", 0.1, 10.0))
+
+    def render(self, t):
+        hue = self.position * self.config["frequency"] + t * self.config["speed"]
+        return to_pixels(hsv_to_rgb(hue))
+
+
+@register
+class Gradient(StripEffect):
+    id = "gradient"
+    name = "Gradient"
+    options = (
+        Option("gradient", "gradient", "linear-gradient(90deg, #ff0000 0%, #00ff00 50%, #0000ff 100%)", "Colours along the strip"),
+        Option("speed", "float", 0.25, "Gradient lengths scrolled per second", 0.0, 10.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.stops = parse_gradient(self.config["gradient"])
+
+    def render(self, t):
+        return to_pixels(sample_gradient(*self.stops, self.position - t * self.config["speed"]))
+
+
+@register
+class SingleColor(StripEffect):
+    id = "singleColor"
+    name = "Single Color"
+    options = (
+        Option("color", "color", "#ff0000", "The colour"),
+        Option("brightness", "float", 1.0, "Brightness", 0.0, 1.0),
+    )
+
+    def setup(self):
+        super().setup()
+        color = np.array(parse_color(self.config["color"]), dtype=np.float64) * self.config["brightness"]
+        self.frame = to_pixels(np.broadcast_to(color, (self.pixel_count, 3)))
+
+    def render(self, t):
+        return self.frame.copy()
+
+
+@register
+class Scan(StripEffect):
+    id = "scan"
+    name = "Scan"
+    options = (
+        Option("color", "color", "#ff0000", "Colour of the moving bar"),
+        Option("background", "color", "#000000", "Colour behind the bar"),
+        Option("width", "float", 0.1, "Bar width, as a fraction of the strip", 0.01, 1.0),
+        Option("speed", "float", 0.5, "Sweeps (there and back) per second", 0.0, 10.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.bar = np.array(parse_color(self.config["color"]), dtype=np.float64)
+        self.background = np.array(parse_color(self.config["background"]), dtype=np.float64)
+
+    def render(self, t):
+        phase = np.mod(t * self.config["speed"], 1.0)
+        centre = 1.0 - abs(2.0 * phase - 1.0)  # there and back
+        half = self.config["width"] / 2
+        weight = np.clip(1.0 - np.abs(self.position - centre) / half, 0.0, 1.0)[:, None]
+        return to_pixels(self.background + (self.bar - self.background) * weight)
+
+
+@register
+class Fire(StripEffect):
+    id = "fire"
+    name = "Fire"
+    options = (
+        Option("cooling", "float", 0.55, "How fast the flames cool as they rise", 0.0, 1.0),
+        Option("sparking", "float", 0.6, "Chance of a new spark each frame", 0.0, 1.0),
+        Option("speed", "float", 60.0, "Simulation steps per second", 1.0, 120.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.heat = np.zeros(self.pixel_count)
+        self.pending = 1.0  # simulation steps owed: one on the first frame
+
+    def step(self):
+        cooling = self.random.random(self.pixel_count) * self.config["cooling"] * 10.0 / self.pixel_count
+        self.heat = np.clip(self.heat - cooling, 0.0, 1.0)
+        # heat drifts up the strip and diffuses
+        rising = self.heat.copy()
+        rising[2:] = (self.heat[1:-1] + 2.0 * self.heat[:-2]) / 3.0
+        self.heat = rising
+        if self.random.random() < self.config["sparking"]:
+            spot = self.random.integers(0, max(1, min(7, self.pixel_count)))
+            self.heat[spot] = min(1.0, self.heat[spot] + self.random.uniform(0.6, 1.0))
+
+    def render(self, t):
+        self.pending += self.elapsed(t) * self.config["speed"]
+        steps = int(self.pending)
+        self.pending -= steps
+        for _ in range(min(steps, 8)):  # after a stall, catch up a little, not all at once
+            self.step()
+        return to_pixels(sample_gradient(*FIRE_PALETTE, self.heat * 0.999))
+
+
+@register
+class Twinkle(StripEffect):
+    id = "twinkle"
+    name = "Twinkle"
+    options = (
+        Option("color", "color", "#fff4d6", "Colour of the twinkles"),
+        Option("rainbow", "bool", False, "Give each twinkle a random hue instead"),
+        Option("density", "float", 0.5, "New twinkles per pixel per second", 0.0, 10.0),
+        Option("decay", "float", 0.4, "Seconds for a twinkle to fade to a third", 0.05, 5.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.level = np.zeros(self.pixel_count)
+        self.hue = self.random.random(self.pixel_count)
+        self.color = np.array(parse_color(self.config["color"]), dtype=np.float64)
+
+    def render(self, t):
+        dt = self.elapsed(t)
+        self.level *= np.exp(-dt / self.config["decay"])
+        born = self.random.random(self.pixel_count) < self.config["density"] * dt
+        self.level[born] = 1.0
+        self.hue[born] = self.random.random(np.count_nonzero(born))
+        if self.config["rainbow"]:
+            return to_pixels(hsv_to_rgb(self.hue, 1.0, self.level))
+        return to_pixels(self.level[:, None] * self.color)

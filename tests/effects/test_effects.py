@@ -1,0 +1,125 @@
+"""Every effect: frame shape and dtype, value range, determinism, config validation."""
+
+import numpy as np
+import pytest
+
+import effects.matrix_effects  # noqa: F401 -- registers
+import effects.strip_effects  # noqa: F401 -- registers
+from effects.base import EFFECTS, EffectConfigError
+
+SIZES = [(1, 300), (32, 32), (16, 48)]
+TIMES = [i / 62 for i in range(40)]
+
+
+def frames(effect_id, rows, columns, seed=3, config=None):
+    effect = EFFECTS[effect_id](rows=rows, columns=columns, config=config or {}, seed=seed)
+    return [effect.render(t) for t in TIMES]
+
+
+def test_the_ten_effects_are_registered():
+    assert {
+        "rainbow", "gradient", "singleColor", "scan", "fire", "twinkle",
+        "noise2d", "plasma2d", "game_of_life", "digitalrain2d",
+    } <= set(EFFECTS)
+
+
+@pytest.mark.parametrize("effect_id", sorted(EFFECTS))
+@pytest.mark.parametrize("rows, columns", SIZES)
+def test_frames_are_uint8_pixels_in_row_major_order(effect_id, rows, columns):
+    for frame in frames(effect_id, rows, columns):
+        assert frame.shape == (rows * columns, 3)
+        assert frame.dtype == np.uint8
+
+
+@pytest.mark.parametrize("effect_id", sorted(EFFECTS))
+def test_same_seed_and_times_give_the_same_frames(effect_id):
+    first, second = frames(effect_id, 16, 16, seed=7), frames(effect_id, 16, 16, seed=7)
+    assert all(np.array_equal(a, b) for a, b in zip(first, second))
+
+
+@pytest.mark.parametrize("effect_id", sorted(EFFECTS))
+def test_effects_light_pixels_and_change_over_time(effect_id):
+    rendered = frames(effect_id, 16, 16)
+    assert any(frame.any() for frame in rendered), "every frame is black"
+    if effect_id != "singleColor":
+        assert not all(np.array_equal(rendered[0], frame) for frame in rendered[1:]), "the frames never change"
+
+
+@pytest.mark.parametrize("effect_id", sorted(EFFECTS))
+def test_every_effect_takes_diag(effect_id):
+    assert EFFECTS[effect_id].validate({"diag": True})["diag"] is True
+
+
+@pytest.mark.parametrize("effect_id", sorted(EFFECTS))
+def test_defaults_fill_in_every_option(effect_id):
+    cls = EFFECTS[effect_id]
+    assert set(cls.validate({})) == {option.name for option in cls.all_options()}
+
+
+@pytest.mark.parametrize(
+    "effect_id, config, message",
+    [
+        ("rainbow", {"speed": 50}, "speed: must be between 0 and 10 (got 50)"),
+        ("rainbow", {"speed": "fast"}, "speed: must be a number (got 'fast')"),
+        ("rainbow", {"diag": "yes"}, "diag: must be true or false (got 'yes')"),
+        ("rainbow", {"sped": 1}, "sped: unknown option for rainbow"),
+        ("singleColor", {"color": "#12345"}, "color: '#12345' is not a colour"),
+        ("gradient", {"gradient": "linear-gradient(90deg, nothing 0%)"}, "gradient: 'nothing' is not a colour"),
+        ("digitalrain2d", {"tail": 2.5}, "tail: must be a whole number (got 2.5)"),
+        ("noise2d", {"zoom": float("nan")}, "zoom: must be between"),
+    ],
+)
+def test_bad_config_errors_name_the_field(effect_id, config, message):
+    with pytest.raises(EffectConfigError) as caught:
+        EFFECTS[effect_id].validate(config)
+    assert any(error.startswith(message) for error in caught.value.errors), caught.value.errors
+
+
+def test_every_bad_field_is_reported_at_once():
+    with pytest.raises(EffectConfigError) as caught:
+        EFFECTS["scan"].validate({"width": 0, "speed": -1})
+    assert [error.split(":")[0] for error in caught.value.errors] == ["width", "speed"]
+
+
+def test_single_color_is_exactly_its_colour_at_its_brightness():
+    frame = EFFECTS["singleColor"](rows=1, columns=4, config={"color": "#ff8000", "brightness": 0.5}).render(0.0)
+    assert frame.tolist() == [[127, 64, 0]] * 4
+
+
+def test_rainbow_spreads_the_hues_along_the_strip():
+    frame = EFFECTS["rainbow"](rows=1, columns=6, config={"speed": 0.0}).render(0.0)
+    # pixel centres at hues 1/12 (red to yellow, half way) and 7/12 (cyan to blue, half way)
+    assert frame[0].tolist() == [255, 127, 0]
+    assert frame[3].tolist() == [0, 127, 255]
+
+
+def test_scan_bar_sits_at_the_start_then_the_far_end():
+    scan = EFFECTS["scan"](rows=1, columns=100, config={"width": 0.1, "speed": 0.5})
+    # centre 0, half width 0.05: pixels at 0.005, 0.015, 0.025 get 0.9, 0.7, 0.5 of the bar
+    assert scan.render(0.0)[:3, 0].tolist() == [229, 178, 127]
+    assert scan.render(1.0)[-1, 0] > 200 and scan.render(1.0)[0, 0] == 0
+
+
+def test_noise2d_test_mode_draws_the_corners_and_describes_itself():
+    effect = EFFECTS["noise2d"](rows=32, columns=32, config={"test": True})
+    frame = effect.render(2.0).reshape(32, 32, 3)
+    assert frame[0, 0].tolist() == [255, 0, 0] and frame[0, -1].tolist() == [0, 255, 0]
+    assert frame[-1, 0].tolist() == [0, 0, 255] and frame[-1, -1].tolist() == [255, 255, 255]
+    text = effect.diagnostics()
+    assert text.splitlines()[0] == "Noise2d: 32x32"
+    assert "time         2.00 s" in text
+
+
+def test_noise2d_without_test_mode_has_no_diagnostics():
+    effect = EFFECTS["noise2d"](rows=8, columns=8)
+    effect.render(0.0)
+    assert effect.diagnostics() is None
+
+
+def test_game_of_life_follows_the_rules():
+    life = EFFECTS["game_of_life"](rows=6, columns=6, config={"speed": 1.0})
+    life.cells = np.zeros((6, 6), dtype=bool)
+    life.cells[2, 1:4] = True  # a blinker
+    life.render(0.0)
+    life.render(1.0)  # one generation
+    assert np.argwhere(life.cells).tolist() == [[1, 2], [2, 2], [3, 2]]
