@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from clients import services
 from clients.events import EVENTS_LAYER, EventHub, afire_event
+from effects.worker import RenderWorker
 from ledfxsite.streaks import FailureStreak
 
 logger = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class ServerProcess:
         # client_id -> consumer, for every websocket this process holds
         self.connections = {}
         self.heartbeat_task = None
+        self.render_worker = None
         self.heartbeat_streak = FailureStreak(logger, "heartbeat")
 
     async def register(self):
@@ -46,12 +48,17 @@ class ServerProcess:
         await self.sweep()
         await self.hub.start()
         self.heartbeat_task = asyncio.create_task(self.heartbeat_loop(), name="heartbeat")
+        if settings.RENDER_IN_SERVER:
+            self.render_worker = RenderWorker(get_channel_layer())
+            await self.render_worker.start()
         logger.info("server instance %s started", self.instance_id)
 
     async def stop(self):
         if self.heartbeat_task:
             self.heartbeat_task.cancel()
             await asyncio.gather(self.heartbeat_task, return_exceptions=True)
+        if self.render_worker:
+            await self.render_worker.stop()
         await self.hub.stop()
         await database_sync_to_async(services.server_instance_stop)(instance_id=self.instance_id)
 

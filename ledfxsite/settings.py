@@ -47,6 +47,8 @@ TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
     "daphne",
+    # before channels: its `runworker` adds the render worker (`runworker effects`)
+    "effects",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -55,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "clients",
+    "diagnostics",
 ]
 
 MIDDLEWARE = [
@@ -112,6 +115,11 @@ CHANNEL_LAYERS = channel_layers_from_url(
 # Each server process renews its row this often; rows of a process silent for
 # three periods are closed and client_disconnected is fired for them.
 HEARTBEAT_SECONDS = env_number("HEARTBEAT_SECONDS", 5.0, kind=float, minimum=0.1)
+# The render worker runs inside the server process unless told otherwise; with Redis it
+# is normally its own process (`python manage.py runworker effects`).
+RENDER_IN_SERVER = env_bool("RENDER_IN_SERVER", not REDIS_URL)
+# The worker re-reads the database this often, besides on every command.
+RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=float, minimum=0.1)
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)
 
 LANGUAGE_CODE = "en-us"

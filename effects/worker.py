@@ -1,0 +1,85 @@
+"""The render worker: `python manage.py runworker effects`, or inside the server process
+in the embedded mode. It renders what the database says, and re-reads it when a command
+arrives on the `effects` channel and every few seconds (a lost command costs a delay,
+never a wrong state)."""
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from effects.renderer import Renderer
+from ledfxsite.streaks import FailureStreak
+
+logger = logging.getLogger(__name__)
+
+EFFECTS_CHANNEL = "effects"
+
+
+def notify_renderer(*, virtual_id):
+    """Tell the render worker a virtual changed (sync code: views, admin, services)."""
+    async_to_sync(anotify_renderer)(virtual_id=virtual_id)
+
+
+async def anotify_renderer(*, virtual_id):
+    await get_channel_layer().send(EFFECTS_CHANNEL, {"type": "virtual.changed", "virtual_id": virtual_id})
+
+
+class RenderWorker:
+    def __init__(self, layer):
+        self.layer = layer
+        self.renderer = Renderer()
+        self.tasks = []
+        self.receive_streak = FailureStreak(logger, "render worker receive")
+        self.reconcile_streak = FailureStreak(logger, "render worker reconcile")
+
+    async def start(self):
+        await self.reconcile()
+        self.tasks = [
+            asyncio.create_task(self.command_loop(), name="render-commands"),
+            asyncio.create_task(self.reconcile_loop(), name="render-reconcile"),
+        ]
+        logger.info("render worker started: %d virtuals rendering", len(self.renderer.loops))
+
+    async def stop(self):
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await self.renderer.stop()
+
+    async def serve_forever(self):
+        await self.start()
+        try:
+            await asyncio.gather(*self.tasks)
+        finally:
+            await self.stop()
+
+    async def reconcile(self):
+        try:
+            await self.renderer.reconcile()
+        except Exception as exc:
+            self.reconcile_streak.failed(exc)
+        else:
+            self.reconcile_streak.succeeded()
+
+    async def command_loop(self):
+        while True:
+            try:
+                message = await self.layer.receive(EFFECTS_CHANNEL)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                # channels-redis raises here while Redis restarts: wait and listen again.
+                self.receive_streak.failed(exc)
+                await asyncio.sleep(self.receive_streak.backoff)
+                continue
+            self.receive_streak.succeeded()
+            logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
+            await self.reconcile()
+
+    async def reconcile_loop(self):
+        while True:
+            await asyncio.sleep(settings.RENDER_RECONCILE_SECONDS)
+            await self.reconcile()
