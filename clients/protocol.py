@@ -30,6 +30,7 @@ EVENT_FIELDS = {
     "effect_cleared": ("virtual_id",),
     "devices_updated": ("device_id",),
     "virtual_config_update": ("virtual_id", "config"),
+    "virtual_pause": ("virtual_id", "paused"),
 }
 
 NOT_SUBSCRIBABLE = {

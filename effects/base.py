@@ -62,15 +62,16 @@ class Option:
         raise AssertionError(f"unknown option kind {self.kind}")
 
     def schema(self):
-        """A JSON-schema property, for GET /api/effects and /api/schema."""
-        types = {"bool": "boolean", "int": "integer", "float": "number", "color": "string", "gradient": "string", "choice": "string"}
-        prop = {"type": types[self.kind], "default": self.default, "description": self.description}
+        """The option as LedFx's /api/schema describes one."""
+        kinds = {"bool": "boolean", "int": "integer", "float": "number", "color": "color", "gradient": "color", "choice": "string"}
+        prop = {"type": kinds[self.kind]}
         if self.kind in ("int", "float"):
             prop.update(minimum=self.minimum, maximum=self.maximum)
         if self.kind == "choice":
             prop["enum"] = list(self.choices)
         if self.kind in ("color", "gradient"):
-            prop["format"] = self.kind
+            prop["gradient"] = self.kind == "gradient"
+        prop.update(title=self.name.replace("_", " ").title(), description=self.description, default=self.default)
         return prop
 
 
@@ -116,13 +117,6 @@ class Effect:
         if errors:
             raise EffectConfigError(errors)
         return cleaned
-
-    @classmethod
-    def schema(cls):
-        return {
-            "type": "object",
-            "properties": {option.name: option.schema() for option in cls.all_options()},
-        }
 
     def setup(self):
         """Prepare state from self.config (called once, and by update())."""

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from effects.base import EFFECTS
+
 DEVICE_TYPES = [("dummy", "Dummy (keeps the last frame)")]
 DEFAULT_REFRESH_RATE = 62
 MAX_PIXELS = 16384
@@ -51,7 +53,7 @@ class Device(models.Model):
                 "pixel_count": self.pixel_count,
                 "rows": self.rows,
                 "refresh_rate": self.refresh_rate,
-                "ip_address": self.ip_address,
+                **({"ip_address": self.ip_address} if self.ip_address else {}),
                 **self.config,
             },
         }
@@ -107,17 +109,22 @@ class Virtual(models.Model):
                 problems.append(f"segment {number}: invert must be true or false")
         return problems
 
+    def effect_as_ledfx(self):
+        if not self.effect_type:
+            return {}
+        return {"config": self.effect_config, "name": EFFECTS[self.effect_type].name, "type": self.effect_type}
+
     def as_ledfx(self):
         """The virtual as LedFx's REST API shows it."""
-        effect = {}
-        if self.effect_type:
-            effect = {"type": self.effect_type, "config": self.effect_config}
         return {
-            "id": self.id,
             "config": {"name": self.name, "rows": self.rows},
+            "id": self.id,
             "is_device": self.is_device or False,
-            "active": self.active,
+            "auto_generated": False,
             "segments": self.segments,
             "pixel_count": self.pixel_count,
-            "effect": effect,
+            "active": self.active,
+            "streaming": False,
+            "last_effect": self.effect_type or None,
+            "effect": self.effect_as_ledfx(),
         }

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 
-import effects.matrix_effects  # noqa: F401 -- registers the effects
-import effects.strip_effects  # noqa: F401 -- registers the effects
 from clients.events import afire_event
 from diagnostics.logsec import LogSec, unknown_phy
 from effects.base import EFFECTS

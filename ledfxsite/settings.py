@@ -141,6 +141,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "clients": {"level": LOG_LEVEL},
+        "diagnostics": {"level": LOG_LEVEL},
+        "effects": {"level": LOG_LEVEL},
         "ledfxsite": {"level": LOG_LEVEL},
         "django": {"level": "WARNING"},
     },

@@ -3,8 +3,6 @@
 import numpy as np
 import pytest
 
-import effects.matrix_effects  # noqa: F401 -- registers
-import effects.strip_effects  # noqa: F401 -- registers
 from effects.base import EFFECTS, EffectConfigError
 
 SIZES = [(1, 300), (32, 32), (16, 48)]

@@ -1,0 +1,227 @@
+"""Writes to devices and virtuals (HackSoft style: keyword-only, noun_verb).
+
+Each one validates, writes in one transaction, and after the commit fires the events
+PROTOCOL.md §4 lists and tells the render worker. Problems a user can fix raise
+ServiceError with a readable reason.
+"""
+
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from clients.events import fire_event
+from effects.base import EFFECTS, EffectConfigError
+from effects.models import DEFAULT_REFRESH_RATE, DEVICE_TYPES, MAX_PIXELS, Device, Virtual
+from effects.worker import notify_renderer
+
+DEVICE_FIELDS = {"name", "pixel_count", "rows", "refresh_rate", "ip_address"}
+
+
+class ServiceError(ValueError):
+    """A request that cannot be carried out; the message says why, for the user."""
+
+
+def generate_id(name, taken):
+    """LedFx's ids: non-alphanumerics become '-', lower case; "-1", "-2", ... when taken."""
+    base = re.sub(" +", " ", re.sub("[^a-zA-Z0-9]", " ", name)).strip().lower().replace(" ", "-") or "default"
+    candidate, counter = base, 1
+    while candidate in taken:
+        candidate, counter = f"{base}-{counter}", counter + 1
+    return candidate
+
+
+def after_commit(*, events=(), virtual_ids=()):
+    def announce():
+        for event_type, fields in events:
+            fire_event(event_type, **fields)
+        for virtual_id in virtual_ids:
+            notify_renderer(virtual_id=virtual_id)
+
+    transaction.on_commit(announce)
+
+
+def whole_number(config, name, default, minimum, maximum):
+    value = config.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ServiceError(f"{name}: must be a whole number between {minimum} and {maximum} (got {value!r})")
+    return value
+
+
+def device_fields(config):
+    """Validated model fields and the type-specific rest, from a LedFx device config."""
+    if not isinstance(config, dict):
+        raise ServiceError("config: must be an object")
+    name = config.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ServiceError("name: a device needs a name")
+    pixel_count = whole_number(config, "pixel_count", 1, 1, MAX_PIXELS)
+    fields = {
+        "name": name,
+        "pixel_count": pixel_count,
+        "rows": whole_number(config, "rows", 1, 1, pixel_count),
+        "refresh_rate": whole_number(config, "refresh_rate", DEFAULT_REFRESH_RATE, 1, 240),
+        "ip_address": config.get("ip_address") or "",
+    }
+    if not isinstance(fields["ip_address"], str):
+        raise ServiceError("ip_address: must be a string")
+    return fields, {key: value for key, value in config.items() if key not in DEVICE_FIELDS}
+
+
+@transaction.atomic
+def device_create(*, device_type, config):
+    """A device and its own full-length virtual (same id when free, as LedFx)."""
+    if device_type not in dict(DEVICE_TYPES):
+        raise ServiceError(f"type: unknown device type {device_type!r} (types: {', '.join(dict(DEVICE_TYPES))})")
+    fields, extra = device_fields(config)
+    device = Device.objects.create(
+        id=generate_id(fields["name"], set(Device.objects.values_list("id", flat=True))), type=device_type, config=extra, **fields
+    )
+    virtual = Virtual.objects.create(
+        id=generate_id(fields["name"], set(Virtual.objects.values_list("id", flat=True))),
+        name=device.name,
+        rows=device.rows,
+        segments=[[device.id, 0, device.pixel_count - 1, False]],
+        is_device=device.id,
+        active=False,
+    )
+    after_commit(events=[("devices_updated", {"device_id": device.id})], virtual_ids=[virtual.id])
+    return device
+
+
+@transaction.atomic
+def device_update(*, device, config):
+    """Merge a partial config; the device's own virtuals follow a new pixel count."""
+    fields, extra = device_fields({**device.as_ledfx()["config"], **config})
+    for name, value in fields.items():
+        setattr(device, name, value)
+    device.config = extra
+    device.save()
+    own = list(Virtual.objects.filter(is_device=device.id))
+    for virtual in own:
+        virtual.segments = [[device.id, 0, device.pixel_count - 1, False]]
+        virtual.updated_at = timezone.now()
+        virtual.save(update_fields=["segments", "updated_at"])
+    after_commit(events=[("devices_updated", {"device_id": device.id})], virtual_ids=[virtual.id for virtual in own])
+    return device
+
+
+@transaction.atomic
+def device_delete(*, device):
+    """Remove the device from every virtual; virtuals left without segments go too."""
+    events, changed = [], []
+    for virtual in Virtual.objects.all():
+        segments = [segment for segment in virtual.segments if segment[0] != device.id]
+        if segments == virtual.segments:
+            continue
+        changed.append(virtual.id)
+        if segments:
+            virtual.segments = segments
+            virtual.save(update_fields=["segments"])
+        else:
+            if virtual.effect_type:
+                events.append(("effect_cleared", {"virtual_id": virtual.id}))
+            virtual.delete()
+    device.delete()
+    events.append(("devices_updated", {"device_id": device.id}))
+    after_commit(events=events, virtual_ids=changed)
+
+
+def validated_effect(effect_type, config):
+    effect_class = EFFECTS.get(effect_type)
+    if effect_class is None:
+        raise ServiceError(f"type: unknown effect {effect_type!r} (effects: {', '.join(sorted(EFFECTS))})")
+    try:
+        return effect_class, effect_class.validate(config if config is not None else {})
+    except EffectConfigError as error:
+        raise ServiceError(f"Invalid config for {effect_type}: {error}") from None
+
+
+def effect_set_event(virtual, effect_class):
+    return (
+        "effect_set",
+        {
+            "effect_name": effect_class.name,
+            "effect_id": effect_class.id,
+            "effect_config": virtual.effect_config,
+            "virtual_id": virtual.id,
+        },
+    )
+
+
+@transaction.atomic
+def virtual_effect_set(*, virtual, effect_type, config):
+    """Replace the virtual's effect (and switch the virtual on, as LedFx does)."""
+    effect_class, config = validated_effect(effect_type, config)
+    virtual.effect_type, virtual.effect_config, virtual.active = effect_type, config, True
+    virtual.updated_at = timezone.now()
+    virtual.save()
+    after_commit(events=[effect_set_event(virtual, effect_class)], virtual_ids=[virtual.id])
+    return virtual
+
+
+def virtual_effect_update(*, virtual, effect_type, config):
+    """Change the running effect's config (merged), or switch to another effect type."""
+    if not virtual.effect_type:
+        raise ServiceError(f"Virtual {virtual.id} has no active effect")
+    if effect_type == virtual.effect_type:
+        config = {**virtual.effect_config, **(config or {})}
+    return virtual_effect_set(virtual=virtual, effect_type=effect_type, config=config)
+
+
+@transaction.atomic
+def virtual_effect_clear(*, virtual):
+    had_effect = bool(virtual.effect_type)
+    virtual.effect_type, virtual.effect_config, virtual.active = "", {}, False
+    virtual.updated_at = timezone.now()
+    virtual.save()
+    after_commit(events=[("effect_cleared", {"virtual_id": virtual.id})] if had_effect else [], virtual_ids=[virtual.id])
+    return virtual
+
+
+@transaction.atomic
+def virtual_set_active(*, virtual, active):
+    if active and not virtual.effect_type:
+        raise ServiceError(f"Virtual {virtual.id}: Cannot activate, no configured effect")
+    if active and not virtual.segments:
+        raise ServiceError(f"Virtual {virtual.id}: Cannot activate, no configured device segments")
+    virtual.active = active
+    virtual.updated_at = timezone.now()
+    virtual.save(update_fields=["active", "updated_at"])
+    after_commit(events=[("virtual_pause", {"virtual_id": virtual.id, "paused": not active})], virtual_ids=[virtual.id])
+    return virtual
+
+
+@transaction.atomic
+def virtual_save(*, virtual_id=None, name, rows, segments):
+    """Create a virtual (virtual_id None) or change one's name, rows and segments."""
+    if not isinstance(name, str) or not name.strip():
+        raise ServiceError("name: a virtual needs a name")
+    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+        raise ServiceError(f"rows: must be a whole number of at least 1 (got {rows!r})")
+    if virtual_id is None:
+        virtual = Virtual(id=generate_id(name, set(Virtual.objects.values_list("id", flat=True))), active=False)
+    else:
+        virtual = Virtual.objects.get(id=virtual_id)
+    virtual.name, virtual.rows, virtual.segments = name, rows, segments
+    problems = virtual.clean_segments(Device.objects.in_bulk([segment[0] for segment in segments if isinstance(segment, list) and segment]))
+    if problems:
+        raise ServiceError("; ".join(problems))
+    virtual.updated_at = timezone.now()
+    virtual.save()
+    after_commit(
+        events=[("virtual_config_update", {"virtual_id": virtual.id, "config": virtual.as_ledfx()["config"]})],
+        virtual_ids=[virtual.id],
+    )
+    return virtual
+
+
+@transaction.atomic
+def virtual_delete(*, virtual):
+    """Delete a virtual; a device's own virtual takes its device with it (as LedFx)."""
+    events = [("effect_cleared", {"virtual_id": virtual.id})] if virtual.effect_type else []
+    device = Device.objects.filter(id=virtual.is_device).first() if virtual.is_device else None
+    virtual.delete()
+    after_commit(events=events, virtual_ids=[virtual.id])
+    if device is not None:
+        device_delete(device=device)

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from effects import views
+
+urlpatterns = [
+    path("api/info", views.info),
+    path("api/devices", views.devices),
+    path("api/devices/<str:device_id>", views.device),
+    path("api/virtuals", views.virtuals),
+    path("api/virtuals/<str:virtual_id>", views.virtual),
+    path("api/virtuals/<str:virtual_id>/effects", views.virtual_effects),
+    path("api/effects", views.effects),
+    path("api/schema", views.schema),
+]
