@@ -145,27 +145,45 @@ def database_url_for_subprocess():
     return f"postgres://{user}{password}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}/{settings['NAME']}"
 
 
-class LiveServer:
-    """One daphne process serving the test database through Redis."""
+def worker_command():
+    """The render worker, exactly as docker-compose.yml runs it."""
+    return ["python", "manage.py", "runworker", "effects"]
 
-    def __init__(self, env, log_path):
-        self.port = free_port()
+
+def venv_command(command):
+    """A command's first word resolved in the test's own virtualenv."""
+    if command[0] == "python":
+        return [sys.executable, *command[1:]]
+    return [shutil.which(command[0], path=os.path.dirname(sys.executable)), *command[1:]]
+
+
+class LiveProcess:
+    """A daphne or worker process run against the test database."""
+
+    def __init__(self, command, env, log_path, port=None):
+        self.command = command
         self.env = env
         self.log_path = log_path
+        self.port = port
         self.process = None
 
-    def start(self):
+    def start(self, ready_line=None):
         self.log = open(self.log_path, "ab")
-        daphne = shutil.which("daphne", path=os.path.dirname(sys.executable))
         self.process = subprocess.Popen(
-            [daphne, *daphne_command("127.0.0.1", self.port)[1:]],
-            cwd=PROJECT_DIR,
-            env=self.env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            venv_command(self.command), cwd=PROJECT_DIR, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
-        wait_for_port(self.port, self.process)
+        if self.port:
+            wait_for_port(self.port, self.process)
+        if ready_line:
+            self.wait_for_log(ready_line)
         return self
+
+    def wait_for_log(self, text, timeout=20.0):
+        deadline = time.monotonic() + timeout
+        while text not in self.log_text():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.command} never logged {text!r}:\n{self.log_text()[-3000:]}")
+            time.sleep(0.05)
 
     @property
     def http(self):
@@ -176,7 +194,7 @@ class LiveServer:
         return f"ws://127.0.0.1:{self.port}/api/websocket"
 
     def stop(self):
-        if self.process and self.process.poll() is None:
+        if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(10)
@@ -188,7 +206,6 @@ class LiveServer:
     def kill(self):
         self.process.kill()
         self.process.wait()
-        self.log.close()
 
     def log_text(self):
         return Path(self.log_path).read_text(errors="replace")
@@ -196,32 +213,52 @@ class LiveServer:
     def assert_clean_log(self):
         text = self.log_text()
         problems = [line for line in text.splitlines() if "Traceback" in line or " ERROR " in line or "Exception" in line]
-        assert not problems, "server log has errors:\n" + text[-5000:]
+        assert not problems, "log has errors:\n" + text[-5000:]
 
 
 @pytest.fixture
-def live_servers(transactional_db, redis_server, tmp_path):
-    """Start real daphne processes sharing the test database and a flushed Redis."""
+def live_processes(transactional_db, redis_server, tmp_path):
+    """Start real processes sharing the test database and a flushed Redis; stopped after the test."""
     redis_server.flush()
     started = []
+    base_env = {
+        **os.environ,
+        "DATABASE_URL": database_url_for_subprocess(),
+        "REDIS_URL": redis_server.url,
+        "DATA_DIR": str(tmp_path / "data"),
+        "LOG_LEVEL": "INFO",
+        "PYTHONUNBUFFERED": "1",
+    }
 
-    def start(**extra_env):
-        env = {
-            **os.environ,
-            "DATABASE_URL": database_url_for_subprocess(),
-            "REDIS_URL": redis_server.url,
-            "DATA_DIR": str(tmp_path / "data"),
-            "LOG_LEVEL": "INFO",
-            "PYTHONUNBUFFERED": "1",
-            **extra_env,
-        }
-        server = LiveServer(env, tmp_path / f"daphne-{len(started)}.log")
-        started.append(server)
-        return server.start()
+    def start(command, port=None, ready_line=None, **extra_env):
+        process = LiveProcess(command, {**base_env, **extra_env}, tmp_path / f"process-{len(started)}.log", port)
+        started.append(process)
+        return process.start(ready_line)
 
     yield start
-    for server in started:
-        server.stop()
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def live_servers(live_processes):
+    """live_servers(**env) starts a daphne on a free port (with Redis unless REDIS_URL="")."""
+
+    def start(**extra_env):
+        port = free_port()
+        return live_processes(daphne_command("127.0.0.1", port), port=port, **extra_env)
+
+    return start
+
+
+@pytest.fixture
+def live_workers(live_processes):
+    """live_workers(**env) starts `manage.py runworker effects`."""
+
+    def start(**extra_env):
+        return live_processes(worker_command(), ready_line="render worker started", **extra_env)
+
+    return start
 
 
 async def ws_connect(url, **kwargs):

@@ -1,0 +1,119 @@
+"""End to end: real daphne and a real `runworker effects` over Redis (and the embedded
+mode, one process, no Redis): REST sets an effect, the websocket receives diagnostics."""
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from tests.conftest import http, ws_connect, ws_json
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+DIAG_KEYS = ["id", "type", "event_type", "virtual_id", "fps", "r_avg", "r_min", "r_max", "cycle", "sleep", "phy"]
+PHY_KEYS = ["fps", "ver", "n", "name", "rssi", "qual"]
+REFRESH_RATE = 62
+
+
+async def subscribed_socket(server, *event_types):
+    sock, _ = await ws_connect(server.ws)
+    for number, event_type in enumerate(event_types, 1):
+        await sock.send(json.dumps({"id": number, "type": "subscribe_event", "event_type": event_type}))
+    await sock.send(json.dumps({"id": 999, "type": "probe"}))
+    assert (await ws_json(sock))["id"] == 999
+    return sock
+
+
+async def create_matrix(server):
+    response = await http("POST", server.http + "/api/devices", json={"type": "dummy", "config": {"name": "Matrix", "pixel_count": 1024, "rows": 32}})
+    assert response.json()["device"]["id"] == "matrix"
+
+
+async def set_effect(server, config):
+    response = await http("POST", server.http + "/api/virtuals/matrix/effects", json={"type": "noise2d", "config": config})
+    assert response.json()["status"] == "success", response.text
+
+
+async def next_event(sock, event_type, timeout=5.0):
+    """The next frame of this event type (skipping others), with its arrival time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = await asyncio.wait_for(sock.recv(), max(0.01, deadline - time.monotonic()))
+        event = json.loads(text)
+        if event.get("event_type") == event_type:
+            return time.monotonic(), event, text
+
+
+async def assert_no_event(sock, event_type, seconds):
+    deadline = time.monotonic() + seconds
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            text = await asyncio.wait_for(sock.recv(), remaining)
+        except asyncio.TimeoutError:
+            return
+        assert json.loads(text).get("event_type") != event_type, f"unexpected {text}"
+
+
+async def assert_diag_at_one_hertz(sock, count=5):
+    arrivals = []
+    for _ in range(count):
+        arrived, event, text = await next_event(sock, "virtual_diag")
+        assert list(json.loads(text)) == DIAG_KEYS
+        assert list(event["phy"]) == PHY_KEYS and set(event["phy"].values()) == {None}
+        assert event["virtual_id"] == "matrix"
+        assert abs(event["fps"] - REFRESH_RATE) <= REFRESH_RATE * 0.1, event
+        assert 0 < event["r_min"] <= event["r_avg"] <= event["r_max"] < 1 / REFRESH_RATE
+        assert 0 < event["sleep"] <= event["cycle"] < 2 / REFRESH_RATE
+        arrivals.append(arrived)
+    intervals = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    assert all(0.9 <= interval <= 1.1 for interval in intervals), intervals
+
+
+async def run_the_render_flow(server, restart_worker=None):
+    sock = await subscribed_socket(server, "virtual_diag", "general_diag")
+    await create_matrix(server)
+    await set_effect(server, {"diag": True})
+    await assert_diag_at_one_hertz(sock)
+
+    await set_effect(server, {"diag": True, "test": True})
+    _, event, text = await next_event(sock, "general_diag")
+    assert list(json.loads(text)) == ["id", "type", "event_type", "debug", "scroll"]
+    assert event["debug"].startswith("Noise2d: 32x32\n") and event["scroll"] is False
+
+    if restart_worker:
+        await restart_worker()
+        await assert_diag_at_one_hertz(sock, count=3)
+
+    response = await http("DELETE", server.http + "/api/virtuals/matrix/effects")
+    assert response.json() == {"status": "success", "effect": {}}
+    await asyncio.sleep(1.2)  # an event already on its way may still arrive
+    while True:
+        try:
+            await asyncio.wait_for(sock.recv(), 0.05)
+        except asyncio.TimeoutError:
+            break
+    await assert_no_event(sock, "virtual_diag", 2.5)
+    await sock.close()
+
+
+async def test_render_worker_over_redis(live_servers, live_workers):
+    server = live_servers()
+    worker = live_workers()
+
+    async def restart_worker():
+        sock = await subscribed_socket(server, "virtual_diag")
+        worker.kill()
+        await asyncio.sleep(1.2)
+        await assert_no_event(sock, "virtual_diag", 2.0)
+        live_workers()  # state lives in the database: the new worker resumes the virtual
+        await sock.close()
+
+    await run_the_render_flow(server, restart_worker)
+    server.assert_clean_log()
+
+
+async def test_render_in_the_embedded_mode(live_servers):
+    server = live_servers(REDIS_URL="")
+    await run_the_render_flow(server)
+    server.assert_clean_log()
