@@ -16,6 +16,7 @@ migrate: $(VENV)/installed
 	$(PY) manage.py migrate --noinput
 
 run: migrate
+	$(PY) manage.py create_demo
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) ledfxsite.asgi:application
 
 test: $(VENV)/installed

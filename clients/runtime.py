@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import socket
+import sys
 import uuid
 
 from channels.db import database_sync_to_async
@@ -131,6 +132,23 @@ async def _start():
         raise
     _current = process
     return process
+
+
+def start_when_daphne_runs():
+    """Daphne sends no ASGI lifespan events: start the ServerProcess (heartbeat, ghost sweep,
+    embedded render worker) as soon as daphne's event loop runs, not at the first request."""
+    if "daphne.server" not in sys.modules:
+        return
+    from twisted.internet import reactor
+
+    reactor.callLater(0, lambda: asyncio.ensure_future(start_logging_failure()))
+
+
+async def start_logging_failure():
+    try:
+        await server_process()
+    except Exception:
+        logger.exception("server process did not start; the first request will try again")
 
 
 class ServerProcessMiddleware:

@@ -21,10 +21,11 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from django.urls import re_path  # noqa: E402
 
 from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E402
-from clients.runtime import ServerProcessMiddleware  # noqa: E402
+from clients.runtime import ServerProcessMiddleware, start_when_daphne_runs  # noqa: E402
 from ledfxsite.transport import close_protocol_errors_with_a_handshake  # noqa: E402
 
 close_protocol_errors_with_a_handshake()
+start_when_daphne_runs()
 
 application = ServerProcessMiddleware(
     ProtocolTypeRouter(

@@ -8,7 +8,7 @@ import subprocess
 
 import yaml
 
-from tests.conftest import PROJECT_DIR, daphne_command
+from tests.conftest import PROJECT_DIR, daphne_command, worker_command
 
 
 def compose():
@@ -41,10 +41,15 @@ def test_make_run_serves_with_the_tested_daphne_command():
     assert shlex.split(make_recipe("run")[-1]) == daphne_command("127.0.0.1", 8888)
 
 
-def test_web_service_migrates_as_make_does():
+def test_web_service_prepares_the_database_as_make_run_does():
     steps = shell_steps(compose()["services"]["web"]["command"])
-    migrate = [line for line in make_recipe("migrate") if "manage.py migrate" in line]
-    assert [shlex.split(line) for line in migrate] == [steps[-2]]
+    prepare = [shlex.split(line) for line in make_recipe("run") if "manage.py" in line]
+    assert prepare == steps[-3:-1]
+
+
+def test_worker_service_runs_the_tested_worker_command():
+    steps = shell_steps(compose()["services"]["worker"]["command"])
+    assert steps[-1] == worker_command()
 
 
 def test_web_service_installs_the_pinned_requirements():
@@ -57,4 +62,4 @@ def test_services_use_postgres_and_redis():
     environment = services["web"]["environment"]
     assert environment["DATABASE_URL"].startswith("postgres://postgres@postgres:5432/")
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
-    assert {"postgres", "redis", "web"} <= set(services)
+    assert {"postgres", "redis", "web", "worker"} <= set(services)

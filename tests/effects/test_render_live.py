@@ -7,9 +7,11 @@ import time
 
 import pytest
 
-from tests.conftest import http, ws_connect, ws_json
+from effects import services
+from effects.models import Virtual
+from tests.conftest import daphne_command, free_port, http, ws_connect, ws_json
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 DIAG_KEYS = ["id", "type", "event_type", "virtual_id", "fps", "r_avg", "r_min", "r_max", "cycle", "sleep", "phy"]
 PHY_KEYS = ["fps", "ver", "n", "name", "rssi", "qual"]
@@ -97,6 +99,7 @@ async def run_the_render_flow(server, restart_worker=None):
     await sock.close()
 
 
+@pytest.mark.asyncio
 async def test_render_worker_over_redis(live_servers, live_workers):
     server = live_servers()
     worker = live_workers()
@@ -113,7 +116,16 @@ async def test_render_worker_over_redis(live_servers, live_workers):
     server.assert_clean_log()
 
 
+@pytest.mark.asyncio
 async def test_render_in_the_embedded_mode(live_servers):
     server = live_servers(REDIS_URL="")
     await run_the_render_flow(server)
     server.assert_clean_log()
+
+
+def test_an_embedded_server_renders_from_start_up_without_a_request(live_processes):
+    device = services.device_create(device_type="dummy", config={"name": "Strip", "pixel_count": 60})
+    services.virtual_effect_set(virtual=Virtual.objects.get(id=device.id), effect_type="rainbow", config={})
+    port = free_port()
+    server = live_processes(daphne_command("127.0.0.1", port), port=port, REDIS_URL="", ready_line="rendering strip: rainbow")
+    assert "GET" not in server.log_text() and "WSCONNECT" not in server.log_text()

@@ -1,0 +1,144 @@
+"""Devices and virtuals in the admin. Every save goes through effects.services, so the
+admin fires the same events and tells the render worker, as the REST API does."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from effects import services
+from effects.base import EFFECTS
+from effects.models import Device, Virtual
+from effects.services import ServiceError
+
+
+class DeviceForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = ["name", "type", "pixel_count", "rows", "refresh_rate", "ip_address", "config"]
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.device_fields({**(cleaned.get("config") or {}), **{key: cleaned.get(key) for key in services.DEVICE_FIELDS}})
+        except ServiceError as error:
+            raise ValidationError(str(error)) from None
+        return cleaned
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    form = DeviceForm
+    list_display = ["id", "name", "type", "pixel_count", "rows", "refresh_rate", "online"]
+    list_filter = ["type", "online"]
+    search_fields = ["id", "name", "ip_address"]
+    readonly_fields = ["id", "online", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields + (["type"] if obj else [])
+
+    def save_model(self, request, obj, form, change):
+        config = {**form.cleaned_data["config"], **{key: form.cleaned_data[key] for key in services.DEVICE_FIELDS}}
+        if change:
+            services.device_update(device=obj, config=config)
+        else:
+            created = services.device_create(device_type=form.cleaned_data["type"], config=config)
+            obj.pk = created.pk
+
+    def delete_model(self, request, obj):
+        services.device_delete(device=obj)
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset:
+            services.device_delete(device=device)
+
+
+def effect_choices():
+    return [("", "— no effect —")] + [(effect_id, f"{effect.name} ({effect_id})") for effect_id, effect in sorted(EFFECTS.items())]
+
+
+class VirtualForm(forms.ModelForm):
+    effect_type = forms.ChoiceField(choices=effect_choices, required=False)
+
+    class Meta:
+        model = Virtual
+        fields = ["name", "rows", "segments", "effect_type", "effect_config", "active"]
+        help_texts = {"effect_config": "Options of the effect as JSON, e.g. {\"speed\": 2, \"diag\": true}; missing ones take their defaults."}
+
+    def clean(self):
+        cleaned = super().clean()
+        effect_type = cleaned.get("effect_type")
+        if effect_type:
+            try:
+                services.validated_effect(effect_type, cleaned.get("effect_config") or {})
+            except ServiceError as error:
+                self.add_error("effect_config", str(error))
+        elif cleaned.get("active"):
+            self.add_error("active", "A virtual without an effect cannot be active.")
+        return cleaned
+
+
+@admin.register(Virtual)
+class VirtualAdmin(admin.ModelAdmin):
+    form = VirtualForm
+    list_display = ["id", "name", "effect_type", "active", "diag", "pixel_count", "rows", "is_device"]
+    list_filter = ["active", "effect_type"]
+    search_fields = ["id", "name"]
+    readonly_fields = ["id", "is_device", "updated_at"]
+    actions = ["start_rendering", "stop_rendering", "toggle_diag"]
+
+    @admin.display(boolean=True, description="diag")
+    def diag(self, obj):
+        return bool(obj.effect_config.get("diag"))
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        try:
+            virtual = services.virtual_save(
+                virtual_id=obj.pk if change else None, name=data["name"], rows=data["rows"], segments=data["segments"]
+            )
+            if data["effect_type"]:
+                services.virtual_effect_set(virtual=virtual, effect_type=data["effect_type"], config=data["effect_config"] or {})
+                services.virtual_set_active(virtual=virtual, active=data["active"])
+            else:
+                services.virtual_effect_clear(virtual=virtual)
+        except ServiceError as error:
+            messages.error(request, str(error))
+            return
+        obj.pk = virtual.pk
+
+    def delete_model(self, request, obj):
+        services.virtual_delete(virtual=obj)
+
+    def delete_queryset(self, request, queryset):
+        for virtual in queryset:
+            services.virtual_delete(virtual=virtual)
+
+    def apply(self, request, queryset, change, done):
+        changed = 0
+        for virtual in queryset:
+            try:
+                change(virtual)
+            except ServiceError as error:
+                messages.error(request, str(error))
+            else:
+                changed += 1
+        if changed:
+            messages.success(request, f"{done}: {changed} virtual(s).")
+
+    @admin.action(description="Start rendering the selected virtuals")
+    def start_rendering(self, request, queryset):
+        self.apply(request, queryset, lambda virtual: services.virtual_set_active(virtual=virtual, active=True), "Started")
+
+    @admin.action(description="Stop rendering the selected virtuals")
+    def stop_rendering(self, request, queryset):
+        self.apply(request, queryset, lambda virtual: services.virtual_set_active(virtual=virtual, active=False), "Stopped")
+
+    @admin.action(description="Toggle diagnostics (virtual_diag) of the selected virtuals")
+    def toggle_diag(self, request, queryset):
+        def toggle(virtual):
+            if not virtual.effect_type:
+                raise ServiceError(f"Virtual {virtual.id} has no effect")
+            config = {**virtual.effect_config, "diag": not virtual.effect_config.get("diag", False)}
+            services.virtual_effect_update(virtual=virtual, effect_type=virtual.effect_type, config=config)
+
+        self.apply(request, queryset, toggle, "Toggled diag")
