@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test migrate superuser bench-realtime clean
+.PHONY: run test migrate superuser bench-realtime bench-render clean
 
 $(VENV)/installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(VENV)/installed
 
 bench-realtime: $(VENV)/installed
 	bench/realtime.sh
+
+bench-render: $(VENV)/installed
+	bench/render.sh
 
 superuser: migrate
 	$(PY) manage.py createsuperuser

@@ -6,6 +6,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
+REDIS_SOCKET_TIMEOUT = 15
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
@@ -113,8 +114,10 @@ def channel_layers_from_url(url, *, max_connections, group_expiry, capacity):
     except ValueError:
         raise ImproperlyConfigured(f"REDIS_URL={url!r} has an invalid port") from None
     # redis-py 8 caps an asyncio pool at 100 connections; bursts of connects and
-    # disconnects need more (DESIGN.md, known traps).
-    hosts = [{"address": url, "max_connections": max_connections}]
+    # disconnects need more (DESIGN.md, known traps). It also reads with a 5 s socket
+    # timeout by default, which races channels-redis's 5 s blocking BZPOPMIN and fails
+    # receive() every few seconds (channels_redis#422): wait longer than the pop.
+    hosts = [{"address": url, "max_connections": max_connections, "socket_timeout": REDIS_SOCKET_TIMEOUT}]
     return {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -102,18 +102,20 @@ async def run_the_render_flow(server, restart_worker=None):
 @pytest.mark.asyncio
 async def test_render_worker_over_redis(live_servers, live_workers):
     server = live_servers()
-    worker = live_workers()
+    workers = [live_workers()]
 
     async def restart_worker():
         sock = await subscribed_socket(server, "virtual_diag")
-        worker.kill()
+        workers[0].kill()
         await asyncio.sleep(1.2)
         await assert_no_event(sock, "virtual_diag", 2.0)
-        live_workers()  # state lives in the database: the new worker resumes the virtual
+        workers.append(live_workers())  # state lives in the database: the new worker resumes the virtual
         await sock.close()
 
     await run_the_render_flow(server, restart_worker)
     server.assert_clean_log()
+    for worker in workers:
+        worker.assert_clean_log()
 
 
 @pytest.mark.asyncio

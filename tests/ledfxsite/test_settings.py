@@ -48,7 +48,7 @@ def test_redis_url_gives_a_queue_layer_and_a_pubsub_events_layer():
     assert layers["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
     assert layers["events"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     for layer in layers.values():
-        assert layer["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6379/3", "max_connections": 5000}]
+        assert layer["CONFIG"]["hosts"] == [{"address": "redis://127.0.0.1:6379/3", "max_connections": 5000, "socket_timeout": 15}]
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:6379", "redis://host:notaport"])
