@@ -17,7 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from clients import protocol
-from ledfxsite.streaks import FailureStreak
+from ledfxsite.streaks import FailureStreak, receive_waiting_out_errors
 
 logger = logging.getLogger(__name__)
 
@@ -115,19 +115,9 @@ class EventHub:
                     self.joined.discard(event_type)
 
     async def receive_loop(self):
+        # After a Redis restart the heartbeat's renew_groups joins our groups again.
         while True:
-            try:
-                message = await self.layer.receive(self.channel_name)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # channels-redis raises here while Redis restarts. A restarted Redis
-                # has forgotten our groups: the heartbeat's renew_groups joins again.
-                self.receive_streak.failed(exc)
-                await asyncio.sleep(self.receive_streak.backoff)
-                continue
-            self.receive_streak.succeeded()
-            self.pending.append(message)
+            self.pending.append(await receive_waiting_out_errors(self.layer, self.channel_name, self.receive_streak))
             self.arrived.set()
 
     async def delivery_loop(self):

@@ -95,6 +95,7 @@ class Effect:
         self.pixel_count = rows * columns
         self.config = self.validate(config or {})
         self.random = np.random.default_rng(seed)
+        self.last_t = None
         self.setup()
 
     @classmethod
@@ -127,6 +128,12 @@ class Effect:
 
     def render(self, t):
         raise NotImplementedError
+
+    def elapsed(self, t):
+        """Seconds since the previous frame (0 on the first), for effects with state."""
+        dt = 0.0 if self.last_t is None else max(0.0, t - self.last_t)
+        self.last_t = t
+        return dt
 
     def diagnostics(self):
         """Text for general_diag, or None (most effects have none)."""

@@ -13,12 +13,6 @@ class MatrixEffect(Effect):
 
     def setup(self):
         self.y, self.x = self.grid
-        self.last_t = None
-
-    def elapsed(self, t):
-        dt = 0.0 if self.last_t is None else max(0.0, t - self.last_t)
-        self.last_t = t
-        return dt
 
 
 def smoothstep(f):

@@ -15,13 +15,6 @@ class StripEffect(Effect):
     def setup(self):
         # 0..1 along the strip, the pixel's centre
         self.position = (np.arange(self.pixel_count) + 0.5) / self.pixel_count
-        self.last_t = None
-
-    def elapsed(self, t):
-        """Seconds since the previous frame (0 on the first)."""
-        dt = 0.0 if self.last_t is None else max(0.0, t - self.last_t)
-        self.last_t = t
-        return dt
 
 
 @register

@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from effects.renderer import Renderer
-from ledfxsite.streaks import FailureStreak
+from ledfxsite.streaks import FailureStreak, receive_waiting_out_errors
 
 logger = logging.getLogger(__name__)
 
@@ -66,16 +66,7 @@ class RenderWorker:
 
     async def command_loop(self):
         while True:
-            try:
-                message = await self.layer.receive(EFFECTS_CHANNEL)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                # channels-redis raises here while Redis restarts: wait and listen again.
-                self.receive_streak.failed(exc)
-                await asyncio.sleep(self.receive_streak.backoff)
-                continue
-            self.receive_streak.succeeded()
+            message = await receive_waiting_out_errors(self.layer, EFFECTS_CHANNEL, self.receive_streak)
             logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
             await self.reconcile()
 
