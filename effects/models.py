@@ -100,7 +100,7 @@ class Virtual(models.Model):
                 problems.append(f"segment {number}: must be [device_id, first_pixel, last_pixel, invert]")
                 continue
             device_id, first, last, invert = segment
-            device = devices.get(device_id)
+            device = devices.get(device_id) if isinstance(device_id, str) else None
             if device is None:
                 problems.append(f"segment {number}: no device {device_id!r}")
             elif not (isinstance(first, int) and isinstance(last, int) and 0 <= first <= last < device.pixel_count):

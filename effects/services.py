@@ -71,7 +71,7 @@ def device_fields(config):
 @transaction.atomic
 def device_create(*, device_type, config):
     """A device and its own full-length virtual (same id when free, as LedFx)."""
-    if device_type not in dict(DEVICE_TYPES):
+    if not isinstance(device_type, str) or device_type not in dict(DEVICE_TYPES):
         raise ServiceError(f"type: unknown device type {device_type!r} (types: {', '.join(dict(DEVICE_TYPES))})")
     fields, extra = device_fields(config)
     device = Device.objects.create(
@@ -92,6 +92,8 @@ def device_create(*, device_type, config):
 @transaction.atomic
 def device_update(*, device, config):
     """Merge a partial config; the device's own virtuals follow a new pixel count."""
+    if not isinstance(config, dict):
+        raise ServiceError("config: must be an object")
     fields, extra = device_fields({**device.as_ledfx()["config"], **config})
     for name, value in fields.items():
         setattr(device, name, value)
@@ -128,7 +130,7 @@ def device_delete(*, device):
 
 
 def validated_effect(effect_type, config):
-    effect_class = EFFECTS.get(effect_type)
+    effect_class = EFFECTS.get(effect_type) if isinstance(effect_type, str) else None
     if effect_class is None:
         raise ServiceError(f"type: unknown effect {effect_type!r} (effects: {', '.join(sorted(EFFECTS))})")
     try:
@@ -164,8 +166,8 @@ def virtual_effect_update(*, virtual, effect_type, config):
     """Change the running effect's config (merged), or switch to another effect type."""
     if not virtual.effect_type:
         raise ServiceError(f"Virtual {virtual.id} has no active effect")
-    if effect_type == virtual.effect_type:
-        config = {**virtual.effect_config, **(config or {})}
+    if effect_type == virtual.effect_type and isinstance(config, dict):
+        config = {**virtual.effect_config, **config}
     return virtual_effect_set(virtual=virtual, effect_type=effect_type, config=config)
 
 
@@ -199,12 +201,15 @@ def virtual_save(*, virtual_id=None, name, rows, segments):
         raise ServiceError("name: a virtual needs a name")
     if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
         raise ServiceError(f"rows: must be a whole number of at least 1 (got {rows!r})")
+    if not isinstance(segments, list):
+        raise ServiceError("segments: must be a list of [device_id, first_pixel, last_pixel, invert]")
     if virtual_id is None:
         virtual = Virtual(id=generate_id(name, set(Virtual.objects.values_list("id", flat=True))), active=False)
     else:
         virtual = Virtual.objects.get(id=virtual_id)
     virtual.name, virtual.rows, virtual.segments = name, rows, segments
-    problems = virtual.clean_segments(Device.objects.in_bulk([segment[0] for segment in segments if isinstance(segment, list) and segment]))
+    named = [segment[0] for segment in segments if isinstance(segment, list) and segment and isinstance(segment[0], str)]
+    problems = virtual.clean_segments(Device.objects.in_bulk(named))
     if problems:
         raise ServiceError("; ".join(problems))
     virtual.updated_at = timezone.now()

@@ -239,3 +239,27 @@ def test_schema_describes_every_effect_and_the_device_types(client):
 @pytest.mark.parametrize("method, path", [("DELETE", "/api/info"), ("PATCH", "/api/devices"), ("POST", "/api/effects")])
 def test_other_methods_are_405(client, method, path):
     assert client.generic(method, path).status_code == 405
+
+
+JSON_VALUES = [None, 0, -1, 1.5, "x", "", True, [], [1], {}, {"a": 1}, [[1, 2]]]
+WRITES = [
+    ("POST", "/api/devices", ["type", "config"]),
+    ("PUT", "/api/devices/matrix-1", ["config"]),
+    ("POST", "/api/virtuals", ["id", "config", "segments"]),
+    ("PUT", "/api/virtuals/matrix-1", ["active"]),
+    ("POST", "/api/virtuals/matrix-1/effects", ["type", "config"]),
+    ("PUT", "/api/virtuals/matrix-1/effects", ["type", "config"]),
+]
+
+
+@pytest.mark.parametrize("method, path, keys", WRITES)
+def test_no_body_shape_causes_a_server_error(client, method, path, keys):
+    create_matrix(client)
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow"})
+    for key in keys:
+        for value in JSON_VALUES:
+            for nested in (value, {"name": value, "pixel_count": value, "rows": value, "speed": value}):
+                body = {other: "rainbow" if other == "type" else {"name": "n"} for other in keys if other != key} | {key: nested}
+                response = client.generic(method, path, json.dumps(body), content_type="application/json")
+                assert response.status_code in (200, 400), (body, response.status_code, response.content[:300])
+                assert response.json()["status"] in ("success", "failed")
