@@ -18,8 +18,9 @@ class DeviceForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        device_type = cleaned.get("type") or self.instance.type
         try:
-            services.device_fields({**(cleaned.get("config") or {}), **{key: cleaned.get(key) for key in services.DEVICE_FIELDS}})
+            services.device_fields(device_type, {**(cleaned.get("config") or {}), **{key: cleaned.get(key) for key in services.DEVICE_FIELDS}})
         except ServiceError as error:
             raise ValidationError(str(error)) from None
         return cleaned

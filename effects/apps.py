@@ -6,4 +6,4 @@ class EffectsConfig(AppConfig):
     verbose_name = "Effects, devices and virtuals"
 
     def ready(self):
-        from effects import matrix_effects, strip_effects  # noqa: F401 -- register the effects
+        from effects import ddp, matrix_effects, strip_effects, wled  # noqa: F401 -- register effects and outputs

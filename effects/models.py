@@ -11,7 +11,12 @@ from django.utils import timezone
 
 from effects.base import EFFECTS
 
-DEVICE_TYPES = [("dummy", "Dummy (keeps the last frame)")]
+DEVICE_TYPES = [
+    ("dummy", "Dummy (keeps the last frame)"),
+    ("wled", "WLED (DDP or UDP realtime)"),
+    ("ddp", "DDP receiver"),
+]
+NETWORK_TYPES = {"wled", "ddp"}
 DEFAULT_REFRESH_RATE = 62
 MAX_PIXELS = 16384
 
@@ -26,6 +31,8 @@ class Device(models.Model):
     ip_address = models.CharField("IP address or host name", max_length=255, blank=True)
     config = models.JSONField(default=dict, blank=True, help_text="Settings specific to the device type")
     online = models.BooleanField(default=True)
+    info = models.JSONField(default=dict, blank=True, help_text="What the device last said about itself (WLED /json/info)")
+    info_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from clients.events import afire_event
 from diagnostics.logsec import LogSec, unknown_phy
 from effects.base import EFFECTS
+from effects import services
 from effects.models import DEFAULT_REFRESH_RATE, Device, Virtual
 from effects.outputs import OUTPUTS
 from ledfxsite.streaks import FailureStreak
@@ -37,9 +38,13 @@ class DeviceSpec:
     ip_address: str
     config_json: str
 
-    def open_output(self):
+    def output(self, reporter):
         return OUTPUTS[self.type](
-            device_id=self.id, pixel_count=self.pixel_count, ip_address=self.ip_address, config=json.loads(self.config_json)
+            device_id=self.id,
+            pixel_count=self.pixel_count,
+            ip_address=self.ip_address,
+            config=json.loads(self.config_json),
+            reporter=reporter,
         )
 
 
@@ -104,15 +109,20 @@ def rendering_specs():
 
 
 class Renderer:
+    """The render loops and device outputs of this worker; also the outputs' reporter,
+    turning what they notice (online or not, device info) into database writes."""
+
     def __init__(self, *, render_threads=4):
         self.loops = {}
         self.outputs = {}  # device id -> (DeviceSpec, Output)
         self.executor = ThreadPoolExecutor(max_workers=render_threads, thread_name_prefix="render")
+        self.background = set()
+        self.report_streak = FailureStreak(logger, "recording device status")
 
     async def reconcile(self):
-        self.apply(await database_sync_to_async(rendering_specs)())
+        await self.apply(await database_sync_to_async(rendering_specs)())
 
-    def apply(self, specs):
+    async def apply(self, specs):
         for virtual_id in list(self.loops):
             spec = specs.get(virtual_id)
             loop = self.loops[virtual_id]
@@ -124,13 +134,15 @@ class Renderer:
             if virtual_id in self.loops:
                 self.loops[virtual_id].reconfigure(spec)
             else:
-                outputs = {device.id: self.output(device) for device in spec.devices}
+                outputs = {device.id: await self.output(device) for device in spec.devices}
                 self.loops[virtual_id] = VirtualLoop(spec, outputs, self.executor)
                 logger.info("rendering %s: %s on %d pixels at %d fps", virtual_id, spec.effect_type, spec.pixel_count, spec.refresh_rate)
 
-    def output(self, device):
+    async def output(self, device):
         if device.id not in self.outputs:
-            self.outputs[device.id] = (device, device.open_output())
+            output = device.output(self)
+            await output.open()
+            self.outputs[device.id] = (device, output)
         return self.outputs[device.id][1]
 
     def close_unused_outputs(self, specs):
@@ -140,10 +152,31 @@ class Renderer:
                 output.close()
                 del self.outputs[device_id]
 
+    def device_online(self, device_id, online):
+        self.record(services.device_set_online, device_id=device_id, online=online)
+
+    def device_info(self, device_id, info):
+        self.record(services.device_record_info, device_id=device_id, info=info)
+
+    def record(self, service, **kwargs):
+        """Run a service off the render path; a failure is logged, never raised."""
+
+        async def run():
+            try:
+                await database_sync_to_async(service)(**kwargs)
+            except Exception as exc:
+                self.report_streak.failed(exc)
+            else:
+                self.report_streak.succeeded()
+
+        task = asyncio.create_task(run())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     async def stop(self):
         for loop in self.loops.values():
             loop.stop()
-        await asyncio.gather(*(loop.task for loop in self.loops.values()), return_exceptions=True)
+        await asyncio.gather(*(loop.task for loop in self.loops.values()), *self.background, return_exceptions=True)
         self.loops.clear()
         self.close_unused_outputs({})
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -224,6 +257,12 @@ class VirtualLoop:
         for output in self.outputs.values():
             output.send()
 
+    def phy(self):
+        """The device's physical info when the virtual drives exactly one device."""
+        if len(self.outputs) == 1:
+            return next(iter(self.outputs.values())).phy()
+        return unknown_phy()
+
     async def report(self, render_start, render_end, report_general):
         """virtual_diag when a second is complete and diag is on; general_diag once a
         second from effects that have something to say. A failing event bus never stops
@@ -232,7 +271,7 @@ class VirtualLoop:
         text = self.effect.diagnostics() if report_general else None
         try:
             if report is not None and self.effect.config["diag"]:
-                await afire_event("virtual_diag", virtual_id=self.spec.id, **report.fields(), phy=unknown_phy())
+                await afire_event("virtual_diag", virtual_id=self.spec.id, **report.fields(), phy=self.phy())
             if text is not None:
                 await afire_event("general_diag", debug=text, scroll=False)
         except Exception as exc:

@@ -11,11 +11,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from clients.events import fire_event
-from effects.base import EFFECTS, EffectConfigError
-from effects.models import DEFAULT_REFRESH_RATE, DEVICE_TYPES, MAX_PIXELS, Device, Virtual
-from effects.worker import notify_renderer
+from effects.base import EFFECTS, EffectConfigError, Option
+from effects.ddp import DDP_PORT
+from effects.models import DEFAULT_REFRESH_RATE, DEVICE_TYPES, MAX_PIXELS, NETWORK_TYPES, Device, Virtual
+from effects.wled import WledError, device_fields_from_info, fetch_info, phy_from_info
+from effects.channel import notify_renderer
 
 DEVICE_FIELDS = {"name", "pixel_count", "rows", "refresh_rate", "ip_address"}
+WLED_DISCOVERY_TIMEOUT = 1.0
 
 
 class ServiceError(ValueError):
@@ -48,8 +51,21 @@ def whole_number(config, name, default, minimum, maximum):
     return value
 
 
-def device_fields(config):
-    """Validated model fields and the type-specific rest, from a LedFx device config."""
+TYPE_OPTIONS = {
+    "dummy": (),
+    "ddp": (
+        Option("port", "int", DDP_PORT, "UDP port of the DDP receiver", 1, 65535),
+        Option("destination_id", "int", 1, "DDP destination id (1 = default output)", 1, 255),
+    ),
+    "wled": (
+        Option("sync_mode", "choice", "DDP", "How frames are sent: DDP (port 4048) or WLED's UDP realtime (port 21324)", choices=("DDP", "UDP")),
+        Option("port", "int", 0, "UDP port, when not the sync mode's usual one (0)", 0, 65535),
+    ),
+}
+
+
+def device_fields(device_type, config):
+    """Validated model fields and the type-specific options, from a LedFx device config."""
     if not isinstance(config, dict):
         raise ServiceError("config: must be an object")
     name = config.get("name")
@@ -65,17 +81,51 @@ def device_fields(config):
     }
     if not isinstance(fields["ip_address"], str):
         raise ServiceError("ip_address: must be a string")
-    return fields, {key: value for key, value in config.items() if key not in DEVICE_FIELDS}
+    if device_type in NETWORK_TYPES and not fields["ip_address"].strip():
+        raise ServiceError(f"ip_address: a {device_type} device needs the IP address or host name it listens on")
+    options = {}
+    for option in TYPE_OPTIONS[device_type]:
+        try:
+            options[option.name] = option.clean(config.get(option.name, option.default))
+        except ValueError as exc:
+            raise ServiceError(f"{option.name}: {exc}") from None
+    extra = {key: value for key, value in config.items() if key not in DEVICE_FIELDS}
+    return fields, {**extra, **options}
+
+
+def device_create(*, device_type, config):
+    """A device and its own full-length virtual (same id when free, as LedFx). A WLED is
+    asked for its name, pixel count and matrix size first; one that does not answer is
+    still saved, offline, with the reason in its info."""
+    if not isinstance(device_type, str) or device_type not in dict(DEVICE_TYPES):
+        raise ServiceError(f"type: unknown device type {device_type!r} (types: {', '.join(dict(DEVICE_TYPES))})")
+    if not isinstance(config, dict):
+        raise ServiceError("config: must be an object")
+    discovered, info, online = {}, {}, True
+    if device_type == "wled":
+        address = config.get("ip_address")
+        if not isinstance(address, str) or not address.strip():
+            raise ServiceError("ip_address: a wled device needs the IP address or host name of its web interface")
+        try:
+            answer = fetch_info(address.strip(), timeout=WLED_DISCOVERY_TIMEOUT)
+        except WledError as exc:
+            info, online = {"error": f"WLED at {address} {exc}"}, False
+        else:
+            discovered, info = device_fields_from_info(answer), phy_from_info(answer)
+    return device_store(device_type=device_type, config={**discovered, **config}, info=info, online=online)
 
 
 @transaction.atomic
-def device_create(*, device_type, config):
-    """A device and its own full-length virtual (same id when free, as LedFx)."""
-    if not isinstance(device_type, str) or device_type not in dict(DEVICE_TYPES):
-        raise ServiceError(f"type: unknown device type {device_type!r} (types: {', '.join(dict(DEVICE_TYPES))})")
-    fields, extra = device_fields(config)
+def device_store(*, device_type, config, info, online):
+    fields, options = device_fields(device_type, config)
     device = Device.objects.create(
-        id=generate_id(fields["name"], set(Device.objects.values_list("id", flat=True))), type=device_type, config=extra, **fields
+        id=generate_id(fields["name"], set(Device.objects.values_list("id", flat=True))),
+        type=device_type,
+        config=options,
+        info=info,
+        info_read_at=timezone.now() if info and "error" not in info else None,
+        online=online,
+        **fields,
     )
     virtual = Virtual.objects.create(
         id=generate_id(fields["name"], set(Virtual.objects.values_list("id", flat=True))),
@@ -89,15 +139,25 @@ def device_create(*, device_type, config):
     return device
 
 
+def device_set_online(*, device_id, online):
+    """Record a device going offline or coming back (the render worker notices)."""
+    if Device.objects.filter(id=device_id).exclude(online=online).update(online=online):
+        after_commit(events=[("devices_updated", {"device_id": device_id})])
+
+
+def device_record_info(*, device_id, info):
+    Device.objects.filter(id=device_id).update(info=info, info_read_at=timezone.now())
+
+
 @transaction.atomic
 def device_update(*, device, config):
     """Merge a partial config; the device's own virtuals follow a new pixel count."""
     if not isinstance(config, dict):
         raise ServiceError("config: must be an object")
-    fields, extra = device_fields({**device.as_ledfx()["config"], **config})
+    fields, options = device_fields(device.type, {**device.as_ledfx()["config"], **config})
     for name, value in fields.items():
         setattr(device, name, value)
-    device.config = extra
+    device.config = options
     device.save()
     own = list(Virtual.objects.filter(is_device=device.id))
     for virtual in own:

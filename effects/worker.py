@@ -6,25 +6,13 @@ never a wrong state)."""
 import asyncio
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 
+from effects.channel import EFFECTS_CHANNEL
 from effects.renderer import Renderer
 from ledfxsite.streaks import FailureStreak, receive_waiting_out_errors
 
 logger = logging.getLogger(__name__)
-
-EFFECTS_CHANNEL = "effects"
-
-
-def notify_renderer(*, virtual_id):
-    """Tell the render worker a virtual changed (sync code: views, admin, services)."""
-    async_to_sync(anotify_renderer)(virtual_id=virtual_id)
-
-
-async def anotify_renderer(*, virtual_id):
-    await get_channel_layer().send(EFFECTS_CHANNEL, {"type": "virtual.changed", "virtual_id": virtual_id})
 
 
 class RenderWorker:

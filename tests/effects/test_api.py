@@ -58,7 +58,7 @@ def test_device_ids_follow_ledfx_and_never_collide(client):
     [
         ({}, "Required attributes 'config', 'type' were not provided"),
         ({"type": "dummy"}, "Required attribute 'config' was not provided"),
-        ({"type": "toaster", "config": {"name": "x"}}, "type: unknown device type 'toaster' (types: dummy)"),
+        ({"type": "toaster", "config": {"name": "x"}}, "type: unknown device type 'toaster' (types: dummy, wled, ddp)"),
         ({"type": "dummy", "config": {"pixel_count": 4}}, "name: a device needs a name"),
         ({"type": "dummy", "config": {"name": "x", "pixel_count": 0}}, "pixel_count: must be a whole number between 1 and 16384 (got 0)"),
         ({"type": "dummy", "config": {"name": "x", "pixel_count": 8, "rows": 9}}, "rows: must be a whole number between 1 and 8 (got 9)"),

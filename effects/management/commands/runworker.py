@@ -3,7 +3,8 @@ import asyncio
 from channels.layers import get_channel_layer
 from channels.management.commands.runworker import Command as ChannelsRunworker
 
-from effects.worker import EFFECTS_CHANNEL, RenderWorker
+from effects.channel import EFFECTS_CHANNEL
+from effects.worker import RenderWorker
 
 
 class Command(ChannelsRunworker):
