@@ -29,10 +29,26 @@ class DeviceForm(forms.ModelForm):
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
     form = DeviceForm
-    list_display = ["id", "name", "type", "pixel_count", "rows", "refresh_rate", "online"]
+    list_display = ["id", "name", "type", "pixel_count", "rows", "refresh_rate", "online", "device_info"]
     list_filter = ["type", "online"]
     search_fields = ["id", "name", "ip_address"]
-    readonly_fields = ["id", "online", "created_at"]
+    readonly_fields = ["id", "online", "device_info", "info_read_at", "created_at"]
+
+    @admin.display(description="latest info")
+    def device_info(self, obj):
+        """What the device last said about itself (WLED: firmware, signal, LED fps)."""
+        info = obj.info
+        if not info:
+            return "—"
+        if "error" in info:
+            return info["error"]
+        parts = [
+            ("firmware", info.get("ver"), ""),
+            ("signal", info.get("qual"), " %"),
+            ("RSSI", info.get("rssi"), " dBm"),
+            ("LED fps", info.get("fps"), ""),
+        ]
+        return ", ".join(f"{label} {value}{unit}" for label, value, unit in parts if value is not None)
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields + (["type"] if obj else [])

@@ -109,7 +109,7 @@ def device_create(*, device_type, config):
         try:
             answer = fetch_info(address.strip(), timeout=WLED_DISCOVERY_TIMEOUT)
         except WledError as exc:
-            info, online = {"error": f"WLED at {address} {exc}"}, False
+            info, online = {"error": f"WLED at {address}: {exc}"}, False
         else:
             discovered, info = device_fields_from_info(answer), phy_from_info(answer)
     return device_store(device_type=device_type, config={**discovered, **config}, info=info, online=online)

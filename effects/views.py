@@ -108,8 +108,11 @@ def devices(request, body=None):
     required(body, "config", "type")
     device = services.device_create(device_type=body["type"], config=body["config"])
     shown = device.as_ledfx()
+    payload = {"type": "success", "reason": f"Created device {device.name}"}
+    if not device.online:
+        payload = {"type": "warning", "reason": f"Created device {device.name}, but it is offline: {device.info.get('error')}"}
     return succeeded(
-        payload={"type": "success", "reason": f"Created device {device.name}"},
+        payload=payload,
         device={"type": device.type, "config": shown["config"], "id": device.id, "virtuals": []},
     )
 

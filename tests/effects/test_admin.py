@@ -88,3 +88,10 @@ def test_the_virtual_list_shows_effect_and_diag(admin_client, matrix):
     services.virtual_effect_set(virtual=Virtual.objects.get(id="matrix"), effect_type="plasma2d", config={"diag": True})
     content = admin_client.get(VIRTUALS).content.decode()
     assert "plasma2d" in content and "icon-yes.svg" in content
+
+
+def test_the_device_page_shows_what_a_wled_last_said(admin_client, matrix):
+    services.device_record_info(device_id="matrix", info={"fps": 42, "ver": "0.15.3", "n": 64, "name": "W", "rssi": -55, "qual": 90})
+    content = admin_client.get(DEVICES + "matrix/change/").content.decode()
+    assert "firmware 0.15.3, signal 90 %, RSSI -55 dBm, LED fps 42" in content
+    assert "Info read at" in content

@@ -1,0 +1,97 @@
+"""Stand-ins for a WLED on 127.0.0.1: its web API (GET /json/info from the real captures in
+shared/fixtures/wled, or failing on demand) and a UDP listener decoding DDP frames."""
+
+import asyncio
+import http.server
+import json
+import struct
+import threading
+import time
+from pathlib import Path
+
+from tests.conftest import free_port
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "wled"
+
+
+def fixture(version):
+    return json.loads((FIXTURES / f"info-{version}.json").read_text())
+
+
+FIXTURE_VERSIONS = sorted(path.stem.removeprefix("info-") for path in FIXTURES.glob("info-*.json"))
+
+
+class WledWebApi:
+    """GET /json/info answering `info`, or misbehaving: mode "ok", "hang", "error",
+    "garbage" or "down" (nothing listens)."""
+
+    def __init__(self, info):
+        self.info = info
+        self.mode = "ok"
+        self.port = free_port()
+        self.requests = 0
+        self.server = None
+
+    @property
+    def address(self):
+        return f"127.0.0.1:{self.port}"
+
+    def start(self):
+        standin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                standin.requests += 1
+                if standin.mode == "hang":
+                    time.sleep(3)
+                if self.path != "/json/info" or standin.mode == "error":
+                    self.send_error(500 if standin.mode == "error" else 404)
+                    return
+                body = b"{not json" if standin.mode == "garbage" else json.dumps(standin.info).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def set_mode(self, mode):
+        if mode == "down" and self.mode != "down":
+            self.stop()
+        elif mode != "down" and self.mode == "down":
+            self.start()
+        self.mode = mode
+
+
+class DdpListener(asyncio.DatagramProtocol):
+    """Collects DDP packets and reassembles frames: PUSH closes a frame."""
+
+    def __init__(self):
+        self.packets = []
+        self.frames = []  # (sequence, bytes)
+        self.pending = {}
+
+    def datagram_received(self, data, addr):
+        flags, sequence, data_type, destination, offset, length = struct.unpack(">BBBBIH", data[:10])
+        assert (flags & 0xFE, data_type, destination, length) == (0x40, 0x0B, 1, len(data) - 10), data[:10]
+        self.packets.append((sequence, flags, offset, length))
+        self.pending.setdefault(sequence, {})[offset] = data[10:]
+        if flags & 0x01:
+            chunks = self.pending.pop(sequence)
+            self.frames.append((sequence, b"".join(chunks[key] for key in sorted(chunks))))
+
+
+async def ddp_listener():
+    transport, listener = await asyncio.get_running_loop().create_datagram_endpoint(DdpListener, local_addr=("127.0.0.1", 0))
+    return transport, listener, transport.get_extra_info("sockname")[1]

@@ -1,0 +1,208 @@
+"""WLED and DDP devices through real sockets: a UDP listener and a web API on 127.0.0.1
+standing in for a WLED, the render worker running in the server process."""
+
+import asyncio
+import json
+import logging
+import time
+
+import numpy as np
+import pytest
+import pytest_asyncio
+from asgiref.sync import sync_to_async
+from channels.testing import HttpCommunicator
+
+from clients import runtime
+from effects.models import Device
+from effects.wled import phy_from_info
+from tests.conftest import open_socket
+from tests.effects.standins import FIXTURE_VERSIONS, WledWebApi, ddp_listener, fixture
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+async def rest(application, method, path, body=None):
+    communicator = HttpCommunicator(
+        application, method, path, body=json.dumps(body).encode() if body is not None else b"",
+        headers=[(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
+    )
+    response = await communicator.get_response(timeout=10)
+    await communicator.wait(timeout=10)
+    return json.loads(response["body"])
+
+
+@pytest_asyncio.fixture
+async def udp():
+    transport, listener, port = await ddp_listener()
+    yield listener, port
+    transport.close()
+
+
+@pytest.fixture
+def web_api():
+    standins = []
+
+    def start(info):
+        standins.append(WledWebApi(info).start())
+        return standins[-1]
+
+    yield start
+    for standin in standins:
+        if standin.mode != "down":
+            standin.stop()
+
+
+def render_loop(virtual_id):
+    return runtime._current.render_worker.renderer.loops[virtual_id]
+
+
+async def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_ddp_frames_arrive_exactly_as_rendered_in_order(server, udp):
+    listener, port = udp
+    await open_socket(server)  # starts the server process and its render worker
+    created = await rest(server, "POST", "/api/devices", {"type": "ddp", "config": {"name": "Strip", "pixel_count": 1024, "ip_address": "127.0.0.1", "port": port}})
+    assert created["status"] == "success", created
+    await rest(server, "POST", "/api/virtuals/strip/effects", {"type": "rainbow", "config": {"speed": 2.0}})
+    await wait_for(lambda: "strip" in runtime._current.render_worker.renderer.loops)
+    loop = render_loop("strip")
+    rendered, render = [], loop.effect.render
+
+    def recording_render(t):
+        frame = render(t)
+        rendered.append(frame.tobytes())
+        return frame
+
+    loop.effect.render = recording_render
+    await wait_for(lambda: len(rendered) >= 30)
+    await rest(server, "DELETE", "/api/virtuals/strip/effects")
+    await asyncio.sleep(0.3)
+
+    received = [frame for _, frame in listener.frames]
+    start = received.index(rendered[0])
+    assert received[start : start + len(rendered)] == rendered
+    sequences = [sequence for sequence, _ in listener.frames]
+    assert all(later == earlier % 15 + 1 for earlier, later in zip(sequences, sequences[1:]))
+    per_frame = [(flags & 1, offset) for _, flags, offset, _ in listener.packets[-3:]]
+    assert per_frame == [(0, 0), (0, 1440), (1, 2880)]
+
+
+@pytest.mark.parametrize("version", FIXTURE_VERSIONS)
+async def test_adding_a_wled_reads_its_json_info(server, web_api, version):
+    standin = web_api(fixture(version))
+    created = await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address}})
+    assert created["status"] == "success", created
+    device = await Device.objects.aget(id="wled")
+    assert (device.name, device.pixel_count, device.rows, device.online) == ("WLED", 30, 1, True)
+    assert device.info == phy_from_info(fixture(version)) and device.info["ver"] == version
+    assert device.info_read_at is not None
+
+
+async def test_a_wled_matrix_gets_its_rows(server, web_api):
+    info = fixture("0.15.3")
+    info["leds"] = {**info["leds"], "count": 256, "matrix": {"w": 16, "h": 16}}
+    standin = web_api(info)
+    await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address, "name": "Panel"}})
+    device = await Device.objects.aget(id="panel")
+    assert (device.pixel_count, device.rows) == (256, 16)
+
+
+async def test_a_wled_that_does_not_answer_is_saved_offline_with_the_reason(server, web_api):
+    standin = web_api(fixture("0.15.3"))
+    standin.set_mode("down")
+    created = await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address, "name": "Porch", "pixel_count": 60}})
+    assert created["status"] == "success"
+    assert created["payload"] == {
+        "type": "warning",
+        "reason": f"Created device Porch, but it is offline: WLED at {standin.address}: connection refused or host unreachable",
+    }
+    device = await Device.objects.aget(id="porch")
+    assert (device.online, device.pixel_count, device.info["error"]) == (False, 60, f"WLED at {standin.address}: connection refused or host unreachable")
+
+
+async def diag_reports(sock, count):
+    reports = []
+    while len(reports) < count:
+        event = json.loads(await sock.receive_from(timeout=5))
+        if event.get("event_type") == "virtual_diag":
+            reports.append(event)
+    return reports
+
+
+async def wled_rendering_with_diag(server, web_api, udp):
+    _, port = udp
+    standin = web_api(fixture("0.15.3"))
+    sock, _ = await open_socket(server)
+    for number, event_type in enumerate(("virtual_diag", "devices_updated"), 1):
+        await sock.send_to(text_data=json.dumps({"id": number, "type": "subscribe_event", "event_type": event_type}))
+    await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address, "port": port}})
+    await rest(server, "POST", "/api/virtuals/wled/effects", {"type": "scan", "config": {"diag": True}})
+    return standin, sock
+
+
+async def test_phy_in_virtual_diag_comes_from_the_wled(server, web_api, udp):
+    standin, sock = await wled_rendering_with_diag(server, web_api, udp)
+    reports = await diag_reports(sock, 2)
+    assert reports[-1]["phy"] == {"fps": 2, "ver": "0.15.3", "n": 30, "name": "WLED", "rssi": -55, "qual": 90}
+    await sock.disconnect()
+
+
+@pytest.mark.parametrize("failure", ["hang", "error", "garbage", "down"])
+async def test_a_failing_wled_api_disturbs_nothing_else(server, web_api, udp, caplog, failure):
+    caplog.set_level(logging.INFO, logger="effects")
+    standin, sock = await wled_rendering_with_diag(server, web_api, udp)
+    undisturbed = await diag_reports(sock, 3)
+    good_phy = undisturbed[-1]["phy"]
+    assert good_phy["ver"] == "0.15.3"
+
+    standin.set_mode(failure)
+    disturbed = await diag_reports(sock, 4)
+    standin.set_mode("ok")
+    recovered = await diag_reports(sock, 2)
+    await sock.disconnect()
+
+    mean = lambda reports: np.mean([report["fps"] for report in reports])  # noqa: E731
+    assert abs(mean(disturbed) - mean(undisturbed)) <= 0.05 * mean(undisturbed), (disturbed, undisturbed)
+    assert all(report["phy"] == good_phy for report in disturbed)
+    assert recovered[-1]["phy"] == good_phy
+    failures = [record for record in caplog.records if "reading /json/info of wled" in record.getMessage()]
+    assert [record.levelname for record in failures] == ["ERROR", "WARNING"], [record.getMessage() for record in failures]
+    assert (await Device.objects.aget(id="wled")).online is True
+
+
+async def test_an_unreachable_wled_goes_offline_and_comes_back(server, web_api, udp):
+    standin, sock = await wled_rendering_with_diag(server, web_api, udp)
+    await diag_reports(sock, 1)
+    standin.set_mode("down")
+    await wait_for_status(sock, "wled", False)
+    standin.set_mode("ok")
+    await wait_for_status(sock, "wled", True)
+    await sock.disconnect()
+
+
+async def wait_for_status(sock, device_id, online, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        event = json.loads(await sock.receive_from(timeout=max(0.1, deadline - time.monotonic())))
+        if event.get("event_type") == "devices_updated" and event["device_id"] == device_id:
+            if (await sync_to_async(Device.objects.get)(id=device_id)).online is online:
+                return
+
+
+async def test_an_unreachable_ddp_receiver_goes_offline_and_comes_back(server):
+    transport, _, port = await ddp_listener()
+    transport.close()  # nothing listens: sends are refused
+    sock, _ = await open_socket(server)
+    await sock.send_to(text_data=json.dumps({"id": 1, "type": "subscribe_event", "event_type": "devices_updated"}))
+    await rest(server, "POST", "/api/devices", {"type": "ddp", "config": {"name": "Far", "pixel_count": 30, "ip_address": "127.0.0.1", "port": port}})
+    await rest(server, "POST", "/api/virtuals/far/effects", {"type": "rainbow"})
+    await wait_for_status(sock, "far", False)
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", port))
+    await wait_for_status(sock, "far", True)
+    transport.close()
+    await sock.disconnect()
