@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test migrate superuser bench-realtime bench-render clean
+.PHONY: run test migrate superuser bench-realtime bench-render bench-ddp clean
 
 $(VENV)/installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -27,6 +27,9 @@ bench-realtime: $(VENV)/installed
 
 bench-render: $(VENV)/installed
 	bench/render.sh
+
+bench-ddp: $(VENV)/installed
+	$(PY) bench/ddp.py
 
 superuser: migrate
 	$(PY) manage.py createsuperuser

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from effects import services
 from effects.base import EFFECTS
-from effects.models import DEVICE_TYPES, Device, Virtual
+from effects.models import DEVICE_TYPES, NETWORK_TYPES, Device, Virtual
 from effects.services import ServiceError
 
 API_VERSION = "2.2.1"
@@ -220,7 +220,16 @@ VIRTUAL_SCHEMA = json_schema(
 def schema(request):
     return JsonResponse(
         {
-            "devices": {device_type: {"schema": DEVICE_SCHEMA, "id": device_type} for device_type, _ in DEVICE_TYPES},
+            "devices": {
+                device_type: {
+                    "schema": json_schema(
+                        {**DEVICE_SCHEMA["properties"], **{option.name: option.schema() for option in services.TYPE_OPTIONS[device_type]}},
+                        DEVICE_SCHEMA["required"] + (["ip_address"] if device_type in NETWORK_TYPES else []),
+                    ),
+                    "id": device_type,
+                }
+                for device_type, _ in DEVICE_TYPES
+            },
             "effects": {
                 effect_id: {
                     "schema": json_schema({option.name: option.schema() for option in effect.all_options()}),

@@ -230,6 +230,9 @@ def test_schema_describes_every_effect_and_the_device_types(client):
     body = call(client, "GET", "/api/schema")[1]
     assert set(body) == {"devices", "effects", "virtuals"}
     assert body["devices"]["dummy"]["schema"]["required"] == ["name", "pixel_count"]
+    assert body["devices"]["wled"]["schema"]["required"] == ["name", "pixel_count", "ip_address"]
+    assert body["devices"]["wled"]["schema"]["properties"]["sync_mode"]["enum"] == ["DDP", "UDP"]
+    assert body["devices"]["ddp"]["schema"]["properties"]["port"]["default"] == 4048
     speed = body["effects"]["rainbow"]["schema"]["properties"]["speed"]
     assert speed == {"type": "number", "minimum": 0.0, "maximum": 10.0, "title": "Speed", "description": speed["description"], "default": 1.0}
     assert body["effects"]["noise2d"]["schema"]["properties"]["test"]["type"] == "boolean"
