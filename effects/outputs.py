@@ -83,8 +83,7 @@ class UdpSender(Output):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        host, port = host_and_port(self.ip_address)
-        self.host = host
+        self.host, _ = host_and_port(self.ip_address)  # a port there is the web API's (WLED)
         self.port = self.config.get("port") or self.default_port
         self.sock = None
         self.online = True
