@@ -21,7 +21,7 @@ from clients.actions import run_action
 from clients.commands import COMMANDS
 from clients.events import afire_event
 from clients.models import ClientConnection
-from clients.runtime import server_process
+from clients.runtime import announce_disconnects, server_process
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ class DirectConsumer(AsyncConsumer):
 
 
 class ClientConsumer(DirectConsumer):
+    """One client of /api/websocket (PROTOCOL.md §1-§3, §6)."""
 
     async def websocket_connect(self, message):
         self.process = await server_process()
@@ -131,12 +132,11 @@ class ClientConsumer(DirectConsumer):
             self.process.hub.unsubscribe(event_type, self)
         try:
             closed = await database_sync_to_async(services.client_connection_close)(client_id=self.client_id)
-            if closed:
-                await afire_event("client_disconnected", client_id=self.client_id, client_ip=self.client_ip)
+            if closed and await announce_disconnects([(self.client_id, self.client_ip)]):
                 await afire_event("clients_updated")
-        except Exception:
-            # The heartbeat's orphan sweep closes the row and fires the event later.
-            self.log.exception("disconnect not recorded yet")
+        except Exception as exc:
+            # The database is down: the heartbeat's orphan sweep closes the row later.
+            self.log.warning("disconnect not recorded yet: %s: %s", type(exc).__name__, exc)
         finally:
             self.process.connections.pop(self.client_id, None)
         self.log.info("disconnected (code %s)", message.get("code"))

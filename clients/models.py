@@ -64,6 +64,9 @@ class ClientConnection(models.Model):
     server_instance = models.ForeignKey(ServerInstance, on_delete=models.PROTECT, related_name="connections")
     connected_at = models.DateTimeField(default=timezone.now, db_index=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)
+    # Set with disconnected_at by whoever closes the row, which then owns announcing
+    # client_disconnected; put back when the announcement fails, so a sweep retries it.
+    disconnect_announced = models.BooleanField(default=False)
     name = models.CharField(max_length=200, null=True, blank=True)
     client_type = models.CharField("type", max_length=20, default="unknown")
     device_id = models.CharField(max_length=200, null=True, blank=True)
@@ -79,6 +82,11 @@ class ClientConnection(models.Model):
                 name="open_connection_by_instance",
             ),
             models.Index(fields=["ip"], name="connection_by_ip"),
+            models.Index(
+                fields=["disconnected_at"],
+                condition=Q(disconnect_announced=False, disconnected_at__isnull=False),
+                name="unannounced_disconnects",
+            ),
         ]
         constraints = [
             # Names are unique among connected clients only (LedFx 2.2 client info).

@@ -91,7 +91,8 @@ class ServerProcess:
         await self.register()
 
     async def sweep(self):
-        """Close and announce rows of dead processes, and our own rows whose socket is gone."""
+        """Close rows of dead processes and our own rows whose socket is gone, and announce
+        every disconnect not announced yet (a failed announcement is retried here)."""
         snapshot_at = timezone.now()
         dead = await database_sync_to_async(services.client_connections_close_dead)(
             heartbeat_seconds=settings.HEARTBEAT_SECONDS
@@ -99,12 +100,30 @@ class ServerProcess:
         orphans = await database_sync_to_async(services.client_connections_close_orphans)(
             instance_id=self.instance_id, live_client_ids=list(self.connections), opened_before=snapshot_at
         )
-        closed = dead + orphans
-        for client_id, ip in closed:
-            await afire_event("client_disconnected", client_id=client_id, client_ip=ip)
-        if closed:
-            logger.warning("closed %d connections left open by dead processes or lost disconnects", len(closed))
+        if dead or orphans:
+            logger.warning("closed %d connections left open by dead processes or lost disconnects", len(dead) + len(orphans))
+        retried = await database_sync_to_async(services.client_disconnects_claim_unannounced)()
+        if retried:
+            logger.warning("announcing %d disconnects whose announcement failed", len(retried))
+        if await announce_disconnects(dead + orphans + retried):
             await afire_event("clients_updated")
+
+
+async def announce_disconnects(rows):
+    """Fire client_disconnected for closed rows this process claimed. A row whose event
+    cannot be sent goes back to the sweep. True when any was announced."""
+    announced, failed = False, []
+    for client_id, ip in rows:
+        try:
+            await afire_event("client_disconnected", client_id=client_id, client_ip=ip)
+        except Exception as exc:
+            failed.append(exc)
+            await database_sync_to_async(services.client_disconnect_unannounced)(client_id=client_id)
+        else:
+            announced = True
+    if failed:
+        logger.warning("client_disconnected for %d clients not sent yet (%s: %s); the sweep retries", len(failed), type(failed[0]).__name__, failed[0])
+    return announced
 
 
 _current = None

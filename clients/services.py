@@ -1,8 +1,11 @@
 """Writes to the client registry (HackSoft style: keyword-only, noun_verb).
 
 Every close is a conditional UPDATE ... WHERE disconnected_at IS NULL, so whichever
-process closes a row first is the only one that fires client_disconnected for it.
+process closes a row first is the only one that fires client_disconnected for it; when
+it cannot, it marks the row unannounced and a later sweep claims it the same way.
 """
+
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -10,6 +13,8 @@ from django.utils import timezone
 from clients.models import ClientConnection, ServerInstance
 
 NAME_CONFLICT_ATTEMPTS = 1000
+# A disconnect that could not be announced for this long is history, not news.
+UNANNOUNCED_DISCONNECTS_KEPT = timedelta(hours=1)
 
 
 def server_instance_start(*, instance_id, hostname, pid):
@@ -40,11 +45,29 @@ def client_connection_open(*, client_id, ip, user_agent, origin, instance_id):
 
 
 def client_connection_close(*, client_id):
-    """Close an open row; True only for the caller that closed it."""
+    """Close an open row; True only for the caller that closed it, which must then
+    announce client_disconnected (or call client_disconnect_unannounced)."""
     updated = ClientConnection.objects.filter(client_id=client_id, disconnected_at__isnull=True).update(
-        disconnected_at=timezone.now()
+        disconnected_at=timezone.now(), disconnect_announced=True
     )
     return updated == 1
+
+
+def client_disconnect_unannounced(*, client_id):
+    """The announcement failed (event bus down): leave it to a later sweep."""
+    ClientConnection.objects.filter(client_id=client_id).update(disconnect_announced=False)
+
+
+def client_disconnects_claim_unannounced():
+    """Claim recently closed rows whose client_disconnected was never announced, as (client_id, ip)."""
+    rows = ClientConnection.objects.filter(
+        disconnected_at__gte=timezone.now() - UNANNOUNCED_DISCONNECTS_KEPT, disconnect_announced=False
+    ).values_list("client_id", "ip")
+    return [
+        (client_id, ip)
+        for client_id, ip in list(rows[:1000])
+        if ClientConnection.objects.filter(client_id=client_id, disconnect_announced=False).update(disconnect_announced=True)
+    ]
 
 
 def close_each(rows):
