@@ -206,3 +206,23 @@ async def test_an_unreachable_ddp_receiver_goes_offline_and_comes_back(server):
     await wait_for_status(sock, "far", True)
     transport.close()
     await sock.disconnect()
+
+
+class Datagrams(asyncio.DatagramProtocol):
+    def __init__(self):
+        self.received = []
+
+    def datagram_received(self, data, addr):
+        self.received.append(data)
+
+
+async def test_wled_udp_sync_mode_sends_drgb(server, web_api):
+    transport, sink = await asyncio.get_running_loop().create_datagram_endpoint(Datagrams, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    standin = web_api(fixture("0.15.3"))
+    await open_socket(server)
+    await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address, "sync_mode": "UDP", "port": port}})
+    await rest(server, "POST", "/api/virtuals/wled/effects", {"type": "singleColor", "config": {"color": "#102030"}})
+    await wait_for(lambda: len(sink.received) >= 5)
+    transport.close()
+    assert sink.received[-1] == bytes([2, 1]) + bytes([16, 32, 48]) * 30
