@@ -11,7 +11,9 @@ from pathlib import Path
 
 from tests.conftest import free_port
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "wled"
+# Copies of shared/fixtures/wled (real captures; see the README there), kept in the
+# repository so that the suite runs wherever it is checked out.
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "wled"
 
 
 def fixture(version):
@@ -19,6 +21,7 @@ def fixture(version):
 
 
 FIXTURE_VERSIONS = sorted(path.stem.removeprefix("info-") for path in FIXTURES.glob("info-*.json"))
+assert len(FIXTURE_VERSIONS) == 5, f"WLED captures missing from {FIXTURES}"
 
 
 class WledWebApi:
