@@ -75,13 +75,14 @@ async def test_ddp_frames_arrive_exactly_as_rendered_in_order(server, udp):
 
     def recording_render(t):
         frame = render(t)
-        rendered.append(frame.tobytes())
+        if len(rendered) < 30:
+            rendered.append(frame.tobytes())
         return frame
 
     loop.effect.render = recording_render
-    await wait_for(lambda: len(rendered) >= 30)
+    await wait_for(lambda: len(rendered) == 30)
+    await asyncio.sleep(0.3)  # every recorded frame has been written and has arrived
     await rest(server, "DELETE", "/api/virtuals/strip/effects")
-    await asyncio.sleep(0.3)
 
     received = [frame for _, frame in listener.frames]
     start = received.index(rendered[0])
@@ -114,7 +115,7 @@ async def test_a_wled_matrix_gets_its_rows(server, web_api):
 
 async def test_a_wled_that_does_not_answer_is_saved_offline_with_the_reason(server, web_api):
     standin = web_api(fixture("0.15.3"))
-    standin.set_mode("down")
+    await asyncio.to_thread(standin.set_mode, "down")
     created = await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address, "name": "Porch", "pixel_count": 60}})
     assert created["status"] == "success"
     assert created["payload"] == {
@@ -160,9 +161,10 @@ async def test_a_failing_wled_api_disturbs_nothing_else(server, web_api, udp, ca
     good_phy = undisturbed[-1]["phy"]
     assert good_phy["ver"] == "0.15.3"
 
-    standin.set_mode(failure)
+    # (stopping the stand-in's HTTP server blocks for up to half a second: not in this loop)
+    await asyncio.to_thread(standin.set_mode, failure)
     disturbed = await diag_reports(sock, 4)
-    standin.set_mode("ok")
+    await asyncio.to_thread(standin.set_mode, "ok")
     recovered = await diag_reports(sock, 2)
     await sock.disconnect()
 
@@ -178,9 +180,9 @@ async def test_a_failing_wled_api_disturbs_nothing_else(server, web_api, udp, ca
 async def test_an_unreachable_wled_goes_offline_and_comes_back(server, web_api, udp):
     standin, sock = await wled_rendering_with_diag(server, web_api, udp)
     await diag_reports(sock, 1)
-    standin.set_mode("down")
+    await asyncio.to_thread(standin.set_mode, "down")
     await wait_for_status(sock, "wled", False)
-    standin.set_mode("ok")
+    await asyncio.to_thread(standin.set_mode, "ok")
     await wait_for_status(sock, "wled", True)
     await sock.disconnect()
 
