@@ -3,9 +3,8 @@
 A new action is one registry entry, not a new branch.
 """
 
-import json
-
 from clients.events import afire_event
+from ledfxsite.rest import UnreadableBody, failed, json_object
 
 ACTIONS = {}
 
@@ -24,19 +23,13 @@ async def sync(body):
     return {"status": "success", "action": "sync"}
 
 
-def failed(reason):
-    return {"status": "failed", "payload": {"type": "error", "reason": reason}}
-
-
 async def run_action(raw_body):
     """(HTTP status, response object) for a POST body. LedFx answers a failed action
     with 200 so that its UI shows the reason; bodies that are not JSON objects get 400."""
     try:
-        body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return 400, {"status": "failed", "reason": "JSON decoding failed"}
-    if not isinstance(body, dict):
-        return 400, failed("Request body must be a JSON object")
+        body = json_object(raw_body)
+    except UnreadableBody as error:
+        return error.status, error.payload
     name = body.get("action")
     if name is None:
         return 200, failed('Required attribute "action" was not provided')

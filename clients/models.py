@@ -38,10 +38,6 @@ class ServerInstance(models.Model):
     def __str__(self):
         return self.id
 
-    @property
-    def is_running(self):
-        return self.stopped_at is None
-
 
 class ClientConnectionQuerySet(models.QuerySet):
     def open(self):

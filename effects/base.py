@@ -96,6 +96,7 @@ class Effect:
         self.config = self.validate(config or {})
         self.random = np.random.default_rng(seed)
         self.last_t = None
+        self.owed = 0.0
         self.setup()
 
     @classmethod
@@ -134,6 +135,15 @@ class Effect:
         dt = 0.0 if self.last_t is None else max(0.0, t - self.last_t)
         self.last_t = t
         return dt
+
+    def steps_due(self, t, rate, most):
+        """Whole simulation steps owed at `rate` per second since the previous frame (the
+        effect keeps the fraction in self.owed), at most `most`: after a stall, catch up
+        a little, not all at once."""
+        self.owed += self.elapsed(t) * rate
+        steps = int(self.owed)
+        self.owed -= steps
+        return min(steps, most)
 
     def diagnostics(self):
         """Text for general_diag, or None (most effects have none)."""

@@ -128,7 +128,7 @@ class GameOfLife(MatrixEffect):
         super().setup()
         self.color = np.array(parse_color(self.config["color"]), dtype=np.float64)
         self.seed_cells()
-        self.pending = 0.0
+        self.owed = 0.0
         self.seen = set()
 
     def seed_cells(self):
@@ -152,10 +152,7 @@ class GameOfLife(MatrixEffect):
             self.seen.clear()
 
     def render(self, t):
-        self.pending += self.elapsed(t) * self.config["speed"]
-        steps = int(self.pending)
-        self.pending -= steps
-        for _ in range(min(steps, 4)):
+        for _ in range(self.steps_due(t, self.config["speed"], most=4)):
             self.step()
         return to_pixels(self.cells[..., None] * self.color)
 

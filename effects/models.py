@@ -5,6 +5,8 @@ Every device has its own full-length virtual with the same id, as in LedFx. The 
 is the render state: the worker renders every active virtual with an effect.
 """
 
+import math
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -91,11 +93,8 @@ class Virtual(models.Model):
 
     @property
     def columns(self):
-        return max(1, self.pixel_count // max(1, self.rows))
-
-    @property
-    def is_rendering(self):
-        return self.active and bool(self.effect_type) and self.pixel_count > 0
+        """Columns of the matrix effects render, as the render worker lays them out."""
+        return math.ceil(self.pixel_count / max(1, self.rows))
 
     def clean_segments(self, devices):
         """Check segments against {device_id: Device}; a list of readable problems."""

@@ -100,7 +100,7 @@ class Fire(StripEffect):
     def setup(self):
         super().setup()
         self.heat = np.zeros(self.pixel_count)
-        self.pending = 1.0  # simulation steps owed: one on the first frame
+        self.owed = 1.0  # one simulation step on the first frame
 
     def step(self):
         cooling = self.random.random(self.pixel_count) * self.config["cooling"] * 10.0 / self.pixel_count
@@ -114,10 +114,7 @@ class Fire(StripEffect):
             self.heat[spot] = min(1.0, self.heat[spot] + self.random.uniform(0.6, 1.0))
 
     def render(self, t):
-        self.pending += self.elapsed(t) * self.config["speed"]
-        steps = int(self.pending)
-        self.pending -= steps
-        for _ in range(min(steps, 8)):  # after a stall, catch up a little, not all at once
+        for _ in range(self.steps_due(t, self.config["speed"], most=8)):
             self.step()
         return to_pixels(sample_gradient(*FIRE_PALETTE, self.heat * 0.999))
 

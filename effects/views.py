@@ -2,7 +2,6 @@
 as LedFx 2.2, with its failures made readable (a bad value names its field, never a
 Python error text, never a 500, and a refused effect leaves the current one running)."""
 
-import json
 from functools import wraps
 
 from django.http import JsonResponse
@@ -13,13 +12,14 @@ from effects import services
 from effects.base import EFFECTS
 from effects.models import DEVICE_TYPES, NETWORK_TYPES, Device, Virtual
 from effects.services import ServiceError
+from ledfxsite.rest import UnreadableBody, failed, json_object
 
 API_VERSION = "2.2.1"
 
 
-def failed(reason, status=200):
+def refused(reason):
     """LedFx answers a refused request with 200 so that its UI shows the reason."""
-    return JsonResponse({"status": "failed", "payload": {"type": "error", "reason": reason}}, status=status)
+    return JsonResponse(failed(reason))
 
 
 def succeeded(**fields):
@@ -37,15 +37,13 @@ def ledfx_endpoint(*methods):
         def endpoint(request, **kwargs):
             if request.method in ("POST", "PUT"):
                 try:
-                    kwargs["body"] = json.loads(request.body)
-                except (ValueError, UnicodeDecodeError, RecursionError):
-                    return JsonResponse({"status": "failed", "reason": "JSON decoding failed"}, status=400)
-                if not isinstance(kwargs["body"], dict):
-                    return failed("Request body must be a JSON object", status=400)
+                    kwargs["body"] = json_object(request.body)
+                except UnreadableBody as error:
+                    return JsonResponse(error.payload, status=error.status)
             try:
                 return view(request, **kwargs)
             except ServiceError as error:
-                return failed(str(error))
+                return refused(str(error))
 
         return endpoint
 

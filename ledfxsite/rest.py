@@ -1,0 +1,28 @@
+"""The body rules LedFx's REST endpoints share: one place for their texts."""
+
+import json
+
+
+def failed(reason):
+    """A refused request, as LedFx shapes it (its UI shows the reason)."""
+    return {"status": "failed", "payload": {"type": "error", "reason": reason}}
+
+
+class UnreadableBody(ValueError):
+    """A request body that is not a JSON object; `status` and `payload` answer it."""
+
+    def __init__(self, payload):
+        super().__init__(payload)
+        self.status = 400
+        self.payload = payload
+
+
+def json_object(raw):
+    """The body as a dict, or UnreadableBody: invalid JSON or empty, or JSON that is not an object."""
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise UnreadableBody({"status": "failed", "reason": "JSON decoding failed"}) from None
+    if not isinstance(body, dict):
+        raise UnreadableBody(failed("Request body must be a JSON object"))
+    return body
