@@ -1,39 +1,33 @@
 """Colours, gradients and HSV, vectorised over whole pixel arrays."""
 
+import contextlib
 import re
 
 import numpy as np
+import webcolors
 
-NAMED_COLORS = {
-    "black": "#000000",
-    "white": "#ffffff",
-    "red": "#ff0000",
-    "green": "#00ff00",
-    "blue": "#0000ff",
-    "yellow": "#ffff00",
-    "cyan": "#00ffff",
-    "magenta": "#ff00ff",
-    "orange": "#ff7800",
-    "purple": "#8000ff",
-    "pink": "#ff2d82",
-}
+# webcolors 25.10 knows the CSS3 names only; CSS Color 4 added just this one
+# (https://github.com/ubernostrum/webcolors/issues/18).
+CSS4_ONLY = {"rebeccapurple": (102, 51, 153)}
 
-HEX = re.compile(r"#([0-9a-fA-F]{6})")
-RGB = re.compile(r"rgba?\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*(?:,\s*[\d.]+\s*)?\)")
-STOP = re.compile(r"(#[0-9a-fA-F]{6}|rgba?\([^)]*\)|[a-z]+)\s*(?:(\d+(?:\.\d+)?)%)?")
+RGB = re.compile(r"rgba?\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*(?:,\s*(\d*\.?\d+)\s*)?\)")
+STOP = re.compile(r"(.+?)(?:\s+(\d+(?:\.\d+)?)%)?")
 
 
 def parse_color(text):
-    """(r, g, b) in 0..255 from "#rrggbb", "rgb(r, g, b)" or a colour name; ValueError otherwise."""
-    if not isinstance(text, str):
-        raise ValueError(f"{text!r} is not a colour")
-    text = NAMED_COLORS.get(text.strip().lower(), text.strip())
-    if match := HEX.fullmatch(text):
-        value = int(match.group(1), 16)
-        return (value >> 16 & 255, value >> 8 & 255, value & 255)
-    if (match := RGB.fullmatch(text)) and all(int(part) <= 255 for part in match.groups()):
-        return tuple(int(part) for part in match.groups())
-    raise ValueError(f"{text!r} is not a colour (use #rrggbb, rgb(r, g, b) or a name such as red)")
+    """(r, g, b) in 0..255 from a CSS colour name, "#rgb", "#rrggbb" or "rgb(r, g, b)"; ValueError otherwise."""
+    value = text.strip().lower() if isinstance(text, str) else ""
+    if match := RGB.fullmatch(value):
+        rgb = tuple(int(part) for part in match.groups()[:3])
+        # Alpha is accepted so pasted CSS works, then dropped: an LED has nothing behind it to blend with.
+        if max(rgb) <= 255 and float(match.group(4) or 0) <= 1:
+            return rgb
+    elif value in CSS4_ONLY:
+        return CSS4_ONLY[value]
+    else:
+        with contextlib.suppress(ValueError):
+            return tuple(webcolors.hex_to_rgb(value) if value.startswith("#") else webcolors.name_to_rgb(value))
+    raise ValueError(f"{text!r} is not a colour (use a CSS colour name such as red, #rgb, #rrggbb or rgb(r, g, b))")
 
 
 def parse_gradient(text):
@@ -56,8 +50,6 @@ def parse_gradient(text):
     colors, positions = [], []
     for stop in stops:
         match = STOP.fullmatch(stop)
-        if not match:
-            raise ValueError(f"{stop!r} is not a colour stop")
         colors.append(parse_color(match.group(1)))
         positions.append(float(match.group(2)) / 100 if match.group(2) else None)
     known = [index for index, position in enumerate(positions) if position is not None]
