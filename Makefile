@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test migrate superuser bench-realtime bench-render bench-ddp clean
+.PHONY: run test test-fast migrate superuser bench-realtime bench-render bench-ddp clean
 
 $(VENV)/installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -21,6 +21,10 @@ run: migrate
 
 test: $(VENV)/installed
 	$(VENV)/bin/pytest
+
+# The in-process tests only (no daphne, redis-server or worker processes): seconds.
+test-fast: $(VENV)/installed
+	$(VENV)/bin/pytest -m "not live"
 
 bench-realtime: $(VENV)/installed
 	bench/realtime.sh

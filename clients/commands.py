@@ -11,27 +11,58 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 
 from clients import protocol, services
-from clients.events import afire_event
 from clients.models import CLIENT_TYPES, ClientConnection
-from clients.protocol import Field, ProtocolError
+from clients.protocol import ProtocolError
+from ledfxsite.constants import (
+    ERR_INVALID_FORMAT,
+    ERR_NAME_TAKEN,
+    ERR_NO_TARGETS,
+    ERR_NOT_SUBSCRIBABLE,
+    ERR_TOO_LARGE,
+    MAX_BROADCAST_PAYLOAD_BYTES,
+    MAX_CLIENT_NAME_LENGTH,
+)
+from ledfxsite.events import afire_event
+from ledfxsite.schema import Field, Invalid, Schema
 
 COMMANDS = {}
 
 BROADCAST_TYPES = ("visualiser_control", "scene_sync", "color_palette", "custom")
 TARGET_MODES = ("all", "type", "names", "uuids")
-MAX_BROADCAST_PAYLOAD_BYTES = 2048
-MAX_NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
 class Command:
+    """A handler and its declarations: `fields` are the frame's own (a problem there is
+    "Invalid message format."), `data` the schema of its `data` object, whose problems are
+    answered as "<invalid>: <what is wrong>"."""
+
     handler: object
-    schema: dict
+    fields: Schema
+    data: Schema | None
+    invalid: str
+
+    def arguments(self, message, message_id):
+        """The handler's keyword arguments from a parsed frame, or ProtocolError."""
+        try:
+            arguments = self.fields.clean(message)
+        except Invalid:
+            raise protocol.invalid_format(message_id) from None
+        if self.data is not None:
+            try:
+                arguments["data"] = self.data.clean(arguments["data"])
+            except Invalid as problem:
+                raise protocol.invalid_format(message_id, f"{self.invalid}: {problem}") from None
+        return arguments
 
 
-def command(command_type, **schema):
+def command(command_type, *fields, data=None, invalid=""):
+    """Register a handler for frames of `command_type`; extra keys in a frame are allowed."""
+    if data is not None:
+        fields = (*fields, Field("data", "object", default={}))
+
     def register(handler):
-        COMMANDS[command_type] = Command(handler, schema)
+        COMMANDS[command_type] = Command(handler, Schema(*fields, extra="ignore"), data, invalid)
         return handler
 
     return register
@@ -39,12 +70,12 @@ def command(command_type, **schema):
 
 @command(
     "subscribe_event",
-    event_type=Field((str,), required=True),
-    event_filter=Field((dict,), default=dict),
+    Field("event_type", "string", required=True),
+    Field("event_filter", "object", default={}),
 )
 async def subscribe_event(connection, message_id, *, event_type, event_filter):
     if event_type in protocol.NOT_SUBSCRIBABLE:
-        raise ProtocolError(protocol.NOT_SUBSCRIBABLE[event_type], "not_subscribable", message_id)
+        raise ProtocolError(protocol.NOT_SUBSCRIBABLE[event_type], ERR_NOT_SUBSCRIBABLE, message_id)
     await connection.subscribe(message_id, event_type, event_filter)
 
 
@@ -66,24 +97,23 @@ def client_info_reply(connection, message_id, **extra):
     )
 
 
-def optional_text(data, key, message_id):
-    value = data.get(key)
-    if value is not None and (not isinstance(value, str) or len(value) > MAX_NAME_LENGTH):
-        raise protocol.invalid_format(
-            message_id, f"Invalid client info: {key} must be a string of at most {MAX_NAME_LENGTH} characters"
-        )
-    return value
+CLIENT_INFO = Schema(
+    Field("name", "string", max_length=MAX_CLIENT_NAME_LENGTH),
+    Field("type", "string"),
+    Field("device_id", "string", max_length=MAX_CLIENT_NAME_LENGTH),
+    extra="ignore",
+)
 
 
 def valid_client_type(value):
     return value if value in CLIENT_TYPES else "unknown"
 
 
-@command("set_client_info", data=Field((dict,), default=dict))
+@command("set_client_info", data=CLIENT_INFO, invalid="Invalid client info")
 async def set_client_info(connection, message_id, *, data):
-    name = optional_text(data, "name", message_id) or f"Client-{connection.client_id[:8]}"
-    client_type = valid_client_type(data.get("type", "unknown"))
-    device_id = optional_text(data, "device_id", message_id)
+    name = data["name"] or f"Client-{connection.client_id[:8]}"
+    client_type = valid_client_type(data["type"])
+    device_id = data["device_id"]
     name, conflict = await database_sync_to_async(services.client_info_set)(
         client_id=connection.client_id, name=name, client_type=client_type, device_id=device_id
     )
@@ -92,47 +122,39 @@ async def set_client_info(connection, message_id, *, data):
     await afire_event("clients_updated")
 
 
-@command("update_client_info", data=Field((dict,), default=dict))
+@command("update_client_info", data=CLIENT_INFO, invalid="Invalid client info")
 async def update_client_info(connection, message_id, *, data):
     updates = {}
-    if data.get("name") is not None:
-        updates["name"] = optional_text(data, "name", message_id)
-    if data.get("type") is not None:
+    if data["name"] is not None:
+        updates["name"] = data["name"]
+    if data["type"] is not None:
         updates["client_type"] = valid_client_type(data["type"])
     if not updates:
-        raise ProtocolError("No valid updates provided", "invalid_format", message_id)
+        raise ProtocolError("No valid updates provided", ERR_INVALID_FORMAT, message_id)
     stored = await database_sync_to_async(services.client_info_update)(client_id=connection.client_id, **updates)
     if not stored:
-        raise ProtocolError(f"Name '{updates['name']}' is already taken by another client", "name_taken", message_id)
+        raise ProtocolError(f"Name '{updates['name']}' is already taken by another client", ERR_NAME_TAKEN, message_id)
     connection.name = updates.get("name", connection.name)
     connection.client_type = updates.get("client_type", connection.client_type)
     await connection.send_text(client_info_reply(connection, message_id))
     await afire_event("clients_updated")
 
 
-def broadcast_problem(data):
-    """What is wrong with a broadcast's data, or None."""
-    unknown = set(data) - {"broadcast_type", "target", "payload"}
-    if unknown:
-        return f"unexpected keys {sorted(unknown)}"
-    if data.get("broadcast_type") not in BROADCAST_TYPES:
-        return f"broadcast_type must be one of {', '.join(BROADCAST_TYPES)}"
-    target = data.get("target")
-    if not isinstance(target, dict):
-        return "target must be an object"
-    unknown = set(target) - {"mode", "value", "names", "uuids"}
-    if unknown:
-        return f"unexpected target keys {sorted(unknown)}"
-    if target.get("mode") not in TARGET_MODES:
-        return f"target.mode must be one of {', '.join(TARGET_MODES)}"
-    if "value" in target and not isinstance(target["value"], str):
-        return "target.value must be a string"
-    for key in ("names", "uuids"):
-        if key in target and not (isinstance(target[key], list) and all(isinstance(v, str) for v in target[key])):
-            return f"target.{key} must be a list of strings"
-    if not isinstance(data.get("payload"), dict):
-        return "payload must be an object"
-    return None
+BROADCAST = Schema(
+    Field("broadcast_type", "choice", choices=BROADCAST_TYPES, required=True),
+    Field(
+        "target",
+        "object",
+        required=True,
+        of=Schema(
+            Field("mode", "choice", choices=TARGET_MODES, required=True),
+            Field("value", "string"),
+            Field("names", "list", of=Field("name", "string")),
+            Field("uuids", "list", of=Field("uuid", "string")),
+        ),
+    ),
+    Field("payload", "object", required=True),
+)
 
 
 def broadcast_targets(target, clients, sender_id):
@@ -152,23 +174,20 @@ def live_clients_detail():
     return ClientConnection.objects.live_detail()
 
 
-@command("broadcast", data=Field((dict,), default=dict))
+@command("broadcast", data=BROADCAST, invalid="Invalid broadcast data")
 async def broadcast(connection, message_id, *, data):
-    problem = broadcast_problem(data)
-    if problem:
-        raise protocol.invalid_format(message_id, f"Invalid broadcast data: {problem}")
     payload_size = len(json.dumps(data["payload"]))
     if payload_size > MAX_BROADCAST_PAYLOAD_BYTES:
         raise ProtocolError(
             f"Payload size ({payload_size} bytes) exceeds maximum ({MAX_BROADCAST_PAYLOAD_BYTES} bytes)",
-            "too_large",
+            ERR_TOO_LARGE,
             message_id,
         )
     clients = await database_sync_to_async(live_clients_detail)()
     targets = broadcast_targets(data["target"], clients, connection.client_id)
     if not targets:
         raise ProtocolError(
-            f"No clients matched target specification: {protocol.dumps(data['target'])}", "no_targets", message_id
+            f"No clients matched target specification: {protocol.dumps(data['target'])}", ERR_NO_TARGETS, message_id
         )
     broadcast_id = f"b-{uuid.uuid4()}"
     await afire_event(

@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clients.models import ClientConnection, ServerInstance
+from ledfxsite.constants import NAME_CONFLICT_ATTEMPTS
 
-NAME_CONFLICT_ATTEMPTS = 1000
 # A disconnect that could not be announced for this long is history, not news.
 UNANNOUNCED_DISCONNECTS_KEPT = timedelta(hours=1)
 

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from effects import services
 from effects.base import EFFECTS
-from effects.models import Device, Virtual
+from effects.models import MODEL_FIELDS, Device, Virtual
 from effects.services import ServiceError
 
 
@@ -20,7 +20,7 @@ class DeviceForm(forms.ModelForm):
         cleaned = super().clean()
         device_type = cleaned.get("type") or self.instance.type
         try:
-            services.device_fields(device_type, {**(cleaned.get("config") or {}), **{key: cleaned.get(key) for key in services.DEVICE_FIELDS}})
+            services.device_fields(device_type, {**(cleaned.get("config") or {}), **{key: cleaned.get(key) for key in MODEL_FIELDS}})
         except ServiceError as error:
             raise ValidationError(str(error)) from None
         return cleaned
@@ -54,7 +54,7 @@ class DeviceAdmin(admin.ModelAdmin):
         return self.readonly_fields + (["type"] if obj else [])
 
     def save_model(self, request, obj, form, change):
-        config = {**form.cleaned_data["config"], **{key: form.cleaned_data[key] for key in services.DEVICE_FIELDS}}
+        config = {**form.cleaned_data["config"], **{key: form.cleaned_data[key] for key in MODEL_FIELDS}}
         if change:
             services.device_update(device=obj, config=config)
         else:
@@ -111,7 +111,7 @@ class VirtualAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             virtual = services.virtual_save(
-                virtual_id=obj.pk if change else None, name=data["name"], rows=data["rows"], segments=data["segments"]
+                virtual_id=obj.pk if change else None, config={"name": data["name"], "rows": data["rows"]}, segments=data["segments"]
             )
             if data["effect_type"]:
                 services.virtual_effect_set(virtual=virtual, effect_type=data["effect_type"], config=data["effect_config"] or {})

@@ -2,8 +2,10 @@
 
 import numpy as np
 
-from effects.base import Effect, Option, register
-from effects.colors import hsv_to_rgb, parse_color, parse_gradient, sample_gradient, to_pixels
+from effects.base import Effect, register
+from effects.colors import hsv_to_rgb, sample_gradient, to_pixels
+from ledfxsite.colors import parse_color, parse_gradient
+from ledfxsite.schema import Field
 
 TEST_CORNERS = {(0, 0): (255, 0, 0), (0, -1): (0, 255, 0), (-1, 0): (0, 0, 255), (-1, -1): (255, 255, 255)}
 
@@ -51,10 +53,10 @@ class Noise2d(MatrixEffect):
     id = "noise2d"
     name = "Noise"
     options = (
-        Option("speed", "float", 1.0, "How fast the noise drifts", 0.0, 10.0),
-        Option("zoom", "float", 4.0, "Noise cells across the matrix", 0.5, 32.0),
-        Option("gradient", "gradient", "linear-gradient(90deg, #000080 0%, #00c0ff 40%, #ff00ff 70%, #ffff00 100%)", "Palette"),
-        Option("test", "bool", False, "Draw a test pattern (corners, border) and send general_diag with live values"),
+        Field("speed", "float", 1.0, "How fast the noise drifts", 0.0, 10.0),
+        Field("zoom", "float", 4.0, "Noise cells across the matrix", 0.5, 32.0),
+        Field("gradient", "gradient", "linear-gradient(90deg, #000080 0%, #00c0ff 40%, #ff00ff 70%, #ffff00 100%)", "Palette"),
+        Field("test", "bool", False, "Draw a test pattern (corners, border) and send general_diag with live values"),
     )
 
     def setup(self):
@@ -96,9 +98,9 @@ class Plasma2d(MatrixEffect):
     id = "plasma2d"
     name = "Plasma"
     options = (
-        Option("speed", "float", 1.0, "How fast the plasma moves", 0.0, 10.0),
-        Option("frequency", "float", 1.0, "Waves across the matrix", 0.1, 10.0),
-        Option("saturation", "float", 1.0, "Colour saturation", 0.0, 1.0),
+        Field("speed", "float", 1.0, "How fast the plasma moves", 0.0, 10.0),
+        Field("frequency", "float", 1.0, "Waves across the matrix", 0.1, 10.0),
+        Field("saturation", "float", 1.0, "Colour saturation", 0.0, 1.0),
     )
 
     def setup(self):
@@ -119,9 +121,9 @@ class GameOfLife(MatrixEffect):
     id = "game_of_life"
     name = "Game of Life"
     options = (
-        Option("speed", "float", 10.0, "Generations per second", 0.5, 60.0),
-        Option("color", "color", "#00ff80", "Colour of live cells"),
-        Option("density", "float", 0.3, "Share of live cells when (re)seeded", 0.05, 0.9),
+        Field("speed", "float", 10.0, "Generations per second", 0.5, 60.0),
+        Field("color", "color", "#00ff80", "Colour of live cells"),
+        Field("density", "float", 0.3, "Share of live cells when (re)seeded", 0.05, 0.9),
     )
 
     def setup(self):
@@ -162,9 +164,9 @@ class DigitalRain2d(MatrixEffect):
     id = "digitalrain2d"
     name = "Digital Rain"
     options = (
-        Option("speed", "float", 15.0, "Rows fallen per second", 1.0, 120.0),
-        Option("tail", "int", 8, "Length of a drop's tail, in rows", 1, 64),
-        Option("color", "color", "#00ff41", "Colour of the tails"),
+        Field("speed", "float", 15.0, "Rows fallen per second", 1.0, 120.0),
+        Field("tail", "int", 8, "Length of a drop's tail, in rows", 1, 64),
+        Field("color", "color", "#00ff41", "Colour of the tails"),
     )
 
     def setup(self):

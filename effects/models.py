@@ -6,12 +6,15 @@ is the render state: the worker renders every active virtual with an effect.
 """
 
 import math
+from dataclasses import replace
 
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from effects.base import EFFECTS
+from effects.ddp import DDP_PORT
+from ledfxsite.constants import DEFAULT_REFRESH_RATE, MAX_PIXELS, MAX_REFRESH_RATE
+from ledfxsite.schema import Field, Schema
 
 DEVICE_TYPES = [
     ("dummy", "Dummy (keeps the last frame)"),
@@ -19,8 +22,63 @@ DEVICE_TYPES = [
     ("ddp", "DDP receiver"),
 ]
 NETWORK_TYPES = {"wled", "ddp"}
-DEFAULT_REFRESH_RATE = 62
-MAX_PIXELS = 16384
+
+# A device's config as LedFx's REST API and /api/schema show it: the fields every device
+# has, then the options of its type. Keys that neither declares are kept, as LedFx does.
+DEVICE_FIELDS = (
+    Field("name", "string", description="Friendly name for the device", required=True, blank=False, max_length=200),
+    Field("pixel_count", "int", 1, "Number of individual pixels", 1, MAX_PIXELS, required=True),
+    Field("rows", "int", 1, "Rows of a matrix; 1 for a strip (at most the pixel count)", 1, MAX_PIXELS),
+    Field("refresh_rate", "int", DEFAULT_REFRESH_RATE, "Target rate that pixels are sent to the device", 1, MAX_REFRESH_RATE),
+)
+DEVICE_ADDRESS = Field("ip_address", "string", "", "Hostname or IP address of the device", max_length=255)
+TYPE_OPTIONS = {
+    "dummy": (),
+    "ddp": (
+        Field("port", "int", DDP_PORT, "UDP port of the DDP receiver", 1, 65535),
+        Field("destination_id", "int", 1, "DDP destination id (1 = default output)", 1, 255),
+    ),
+    "wled": (
+        Field("sync_mode", "choice", "DDP", "How frames are sent: DDP (port 4048) or WLED's UDP realtime (port 21324)", choices=("DDP", "UDP")),
+        Field("port", "int", 0, "UDP port, when not the sync mode's usual one (0)", 0, 65535),
+    ),
+}
+DEVICE_CONFIG = {
+    device_type: Schema(
+        *DEVICE_FIELDS,
+        replace(DEVICE_ADDRESS, required=True, blank=False) if device_type in NETWORK_TYPES else DEVICE_ADDRESS,
+        *TYPE_OPTIONS[device_type],
+        extra="keep",
+    )
+    for device_type, _ in DEVICE_TYPES
+}
+MODEL_FIELDS = ("name", "pixel_count", "rows", "refresh_rate", "ip_address")
+
+VIRTUAL_CONFIG = Schema(
+    Field("name", "string", description="Friendly name for the virtual", required=True, blank=False, max_length=200),
+    Field("rows", "int", 1, "Amount of rows. > 1 if this virtual is a matrix", 1, MAX_PIXELS),
+    extra="ignore",
+)
+SEGMENT = Field(
+    "segment",
+    "tuple",
+    of=(
+        Field("device_id", "string"),
+        Field("first_pixel", "int", minimum=0),
+        Field("last_pixel", "int", minimum=0),
+        Field("invert", "bool"),
+    ),
+)
+SEGMENTS = Field("segments", "list", [], "The devices' pixel ranges, laid end to end", of=SEGMENT)
+
+
+def pixel_count_of(segments):
+    return sum(last - first + 1 for _, first, last, _ in segments)
+
+
+def columns_of(pixel_count, rows):
+    """Columns of the matrix 2-D effects render: the pixels laid out in `rows` rows."""
+    return math.ceil(pixel_count / max(1, rows))
 
 
 class Device(models.Model):
@@ -42,14 +100,6 @@ class Device(models.Model):
 
     def __str__(self):
         return self.name
-
-    def clean(self):
-        if not 1 <= self.pixel_count <= MAX_PIXELS:
-            raise ValidationError({"pixel_count": f"must be between 1 and {MAX_PIXELS}"})
-        if not 1 <= self.rows <= self.pixel_count:
-            raise ValidationError({"rows": "must be between 1 and the pixel count"})
-        if not 1 <= self.refresh_rate <= 240:
-            raise ValidationError({"refresh_rate": "must be between 1 and 240"})
 
     def as_ledfx(self):
         """The device as LedFx's REST API shows it."""
@@ -78,7 +128,7 @@ class Virtual(models.Model):
     is_device = models.CharField(max_length=100, blank=True, help_text="The device whose own virtual this is")
     effect_type = models.CharField(max_length=50, blank=True)
     effect_config = models.JSONField(default=dict, blank=True)
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=False)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -89,30 +139,21 @@ class Virtual(models.Model):
 
     @property
     def pixel_count(self):
-        return sum(last - first + 1 for _, first, last, _ in self.segments)
+        return pixel_count_of(self.segments)
 
     @property
     def columns(self):
-        """Columns of the matrix effects render, as the render worker lays them out."""
-        return math.ceil(self.pixel_count / max(1, self.rows))
+        return columns_of(self.pixel_count, self.rows)
 
-    def clean_segments(self, devices):
-        """Check segments against {device_id: Device}; a list of readable problems."""
+    def segment_problems(self, devices):
+        """Segments (already shaped by SEGMENTS) checked against {device_id: Device}."""
         problems = []
-        if not isinstance(self.segments, list):
-            return ["segments must be a list of [device_id, first_pixel, last_pixel, invert]"]
-        for number, segment in enumerate(self.segments):
-            if not (isinstance(segment, list) and len(segment) == 4):
-                problems.append(f"segment {number}: must be [device_id, first_pixel, last_pixel, invert]")
-                continue
-            device_id, first, last, invert = segment
-            device = devices.get(device_id) if isinstance(device_id, str) else None
+        for number, (device_id, first, last, _) in enumerate(self.segments):
+            device = devices.get(device_id)
             if device is None:
-                problems.append(f"segment {number}: no device {device_id!r}")
-            elif not (isinstance(first, int) and isinstance(last, int) and 0 <= first <= last < device.pixel_count):
-                problems.append(f"segment {number}: pixels must satisfy 0 <= first <= last < {device.pixel_count}")
-            if not isinstance(invert, bool):
-                problems.append(f"segment {number}: invert must be true or false")
+                problems.append(f"segments[{number}]: no device {device_id!r}")
+            elif not first <= last < device.pixel_count:
+                problems.append(f"segments[{number}]: pixels must satisfy 0 <= first <= last < {device.pixel_count}")
         return problems
 
     def effect_as_ledfx(self):

@@ -9,19 +9,19 @@ its devices' buffers, sends them, and reports virtual_diag / general_diag once a
 import asyncio
 import json
 import logging
-import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 
-from clients.events import afire_event
 from diagnostics.logsec import LogSec, unknown_phy
-from effects.base import EFFECTS
 from effects import services
-from effects.models import DEFAULT_REFRESH_RATE, Device, Virtual
+from effects.base import EFFECTS
+from effects.models import Device, Virtual, columns_of, pixel_count_of
 from effects.outputs import OUTPUTS
+from ledfxsite.constants import DEFAULT_REFRESH_RATE
+from ledfxsite.events import afire_event
 from ledfxsite.streaks import FailureStreak
 
 logger = logging.getLogger(__name__)
@@ -62,11 +62,11 @@ class VirtualSpec:
 
     @property
     def pixel_count(self):
-        return sum(last - first + 1 for _, first, last, _ in self.segments)
+        return pixel_count_of(self.segments)
 
     @property
     def columns(self):
-        return math.ceil(self.pixel_count / self.rows)
+        return columns_of(self.pixel_count, self.rows)
 
     @property
     def refresh_rate(self):

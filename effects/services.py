@@ -10,15 +10,12 @@ import re
 from django.db import transaction
 from django.utils import timezone
 
-from clients.events import fire_event
-from effects.base import EFFECTS, EffectConfigError, Option
-from effects.ddp import DDP_PORT
-from effects.models import DEFAULT_REFRESH_RATE, DEVICE_TYPES, MAX_PIXELS, NETWORK_TYPES, Device, Virtual
-from effects.wled import WledError, device_fields_from_info, fetch_info, phy_from_info
-from effects.channel import notify_renderer
-
-DEVICE_FIELDS = {"name", "pixel_count", "rows", "refresh_rate", "ip_address"}
-WLED_DISCOVERY_TIMEOUT = 1.0
+from effects.base import EFFECTS
+from effects.models import DEVICE_CONFIG, MODEL_FIELDS, SEGMENTS, VIRTUAL_CONFIG, Device, Virtual
+from effects.wled import DISCOVERY_TIMEOUT, WledError, device_fields_from_info, fetch_info, phy_from_info
+from ledfxsite.events import fire_event
+from ledfxsite.layers import notify_renderer
+from ledfxsite.schema import Field, Invalid, Schema
 
 
 class ServiceError(ValueError):
@@ -44,72 +41,39 @@ def after_commit(*, events=(), virtual_ids=()):
     transaction.on_commit(announce)
 
 
-def whole_number(config, name, default, minimum, maximum):
-    value = config.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-        raise ServiceError(f"{name}: must be a whole number between {minimum} and {maximum} (got {value!r})")
-    return value
-
-
-TYPE_OPTIONS = {
-    "dummy": (),
-    "ddp": (
-        Option("port", "int", DDP_PORT, "UDP port of the DDP receiver", 1, 65535),
-        Option("destination_id", "int", 1, "DDP destination id (1 = default output)", 1, 255),
-    ),
-    "wled": (
-        Option("sync_mode", "choice", "DDP", "How frames are sent: DDP (port 4048) or WLED's UDP realtime (port 21324)", choices=("DDP", "UDP")),
-        Option("port", "int", 0, "UDP port, when not the sync mode's usual one (0)", 0, 65535),
-    ),
-}
+def cleaned(schema, data):
+    """schema.clean(data), with a problem a user can fix raised as ServiceError."""
+    try:
+        return schema.clean(data)
+    except Invalid as error:
+        raise ServiceError(str(error)) from None
 
 
 def device_fields(device_type, config):
-    """Validated model fields and the type-specific options, from a LedFx device config."""
-    if not isinstance(config, dict):
-        raise ServiceError("config: must be an object")
-    name = config.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ServiceError("name: a device needs a name")
-    pixel_count = whole_number(config, "pixel_count", 1, 1, MAX_PIXELS)
-    fields = {
-        "name": name,
-        "pixel_count": pixel_count,
-        "rows": whole_number(config, "rows", 1, 1, pixel_count),
-        "refresh_rate": whole_number(config, "refresh_rate", DEFAULT_REFRESH_RATE, 1, 240),
-        "ip_address": config.get("ip_address") or "",
-    }
-    if not isinstance(fields["ip_address"], str):
-        raise ServiceError("ip_address: must be a string")
-    if device_type in NETWORK_TYPES and not fields["ip_address"].strip():
-        raise ServiceError(f"ip_address: a {device_type} device needs the IP address or host name it listens on")
-    options = {}
-    for option in TYPE_OPTIONS[device_type]:
-        try:
-            options[option.name] = option.clean(config.get(option.name, option.default))
-        except ValueError as exc:
-            raise ServiceError(f"{option.name}: {exc}") from None
-    extra = {key: value for key, value in config.items() if key not in DEVICE_FIELDS}
-    return fields, {**extra, **options}
+    """Validated model fields and the rest of the config, from a LedFx device config."""
+    config = cleaned(DEVICE_CONFIG[device_type], config)
+    cleaned(Schema(Field("rows", "int", minimum=1, maximum=config["pixel_count"])), {"rows": config["rows"]})
+    fields = {name: config.pop(name) for name in MODEL_FIELDS}
+    fields["ip_address"] = fields["ip_address"].strip()
+    return fields, config
 
 
 def device_create(*, device_type, config):
     """A device and its own full-length virtual (same id when free, as LedFx). A WLED is
     asked for its name, pixel count and matrix size first; one that does not answer is
     still saved, offline, with the reason in its info."""
-    if not isinstance(device_type, str) or device_type not in dict(DEVICE_TYPES):
-        raise ServiceError(f"type: unknown device type {device_type!r} (types: {', '.join(dict(DEVICE_TYPES))})")
+    if not isinstance(device_type, str) or device_type not in DEVICE_CONFIG:
+        raise ServiceError(f"type: unknown device type {device_type!r} (types: {', '.join(DEVICE_CONFIG)})")
     if not isinstance(config, dict):
-        raise ServiceError("config: must be an object")
+        raise ServiceError(f"config: must be an object (got {type(config).__name__})")
     discovered, info, online = {}, {}, True
     if device_type == "wled":
-        address = config.get("ip_address")
-        if not isinstance(address, str) or not address.strip():
-            raise ServiceError("ip_address: a wled device needs the IP address or host name of its web interface")
+        address = cleaned(Schema(DEVICE_CONFIG["wled"].fields["ip_address"], extra="ignore"), config)["ip_address"].strip()
         try:
-            answer = fetch_info(address.strip(), timeout=WLED_DISCOVERY_TIMEOUT)
+            answer = fetch_info(address, timeout=DISCOVERY_TIMEOUT)
         except WledError as exc:
-            info, online = {"error": f"WLED at {address}: {exc}"}, False
+            # Saved all the same (offline, named after its address unless named): it may be switched off.
+            discovered, info, online = {"name": address}, {"error": f"WLED at {address}: {exc}"}, False
         else:
             discovered, info = device_fields_from_info(answer), phy_from_info(answer)
     return device_store(device_type=device_type, config={**discovered, **config}, info=info, online=online)
@@ -133,7 +97,6 @@ def device_store(*, device_type, config, info, online):
         rows=device.rows,
         segments=[[device.id, 0, device.pixel_count - 1, False]],
         is_device=device.id,
-        active=False,
     )
     after_commit(events=[("devices_updated", {"device_id": device.id})], virtual_ids=[virtual.id])
     return device
@@ -153,7 +116,7 @@ def device_record_info(*, device_id, info):
 def device_update(*, device, config):
     """Merge a partial config; the device's own virtuals follow a new pixel count."""
     if not isinstance(config, dict):
-        raise ServiceError("config: must be an object")
+        raise ServiceError(f"config: must be an object (got {type(config).__name__})")
     fields, options = device_fields(device.type, {**device.as_ledfx()["config"], **config})
     for name, value in fields.items():
         setattr(device, name, value)
@@ -195,7 +158,7 @@ def validated_effect(effect_type, config):
         raise ServiceError(f"type: unknown effect {effect_type!r} (effects: {', '.join(sorted(EFFECTS))})")
     try:
         return effect_class, effect_class.validate(config if config is not None else {})
-    except EffectConfigError as error:
+    except Invalid as error:
         raise ServiceError(f"Invalid config for {effect_type}: {error}") from None
 
 
@@ -255,21 +218,16 @@ def virtual_set_active(*, virtual, active):
 
 
 @transaction.atomic
-def virtual_save(*, virtual_id=None, name, rows, segments):
+def virtual_save(*, virtual_id=None, config, segments):
     """Create a virtual (virtual_id None) or change one's name, rows and segments."""
-    if not isinstance(name, str) or not name.strip():
-        raise ServiceError("name: a virtual needs a name")
-    if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
-        raise ServiceError(f"rows: must be a whole number of at least 1 (got {rows!r})")
-    if not isinstance(segments, list):
-        raise ServiceError("segments: must be a list of [device_id, first_pixel, last_pixel, invert]")
+    config = cleaned(VIRTUAL_CONFIG, config)
+    segments = cleaned(Schema(SEGMENTS), {"segments": segments})["segments"]
     if virtual_id is None:
-        virtual = Virtual(id=generate_id(name, set(Virtual.objects.values_list("id", flat=True))), active=False)
+        virtual = Virtual(id=generate_id(config["name"], set(Virtual.objects.values_list("id", flat=True))))
     else:
         virtual = Virtual.objects.get(id=virtual_id)
-    virtual.name, virtual.rows, virtual.segments = name, rows, segments
-    named = [segment[0] for segment in segments if isinstance(segment, list) and segment and isinstance(segment[0], str)]
-    problems = virtual.clean_segments(Device.objects.in_bulk(named))
+    virtual.name, virtual.rows, virtual.segments = config["name"], config["rows"], segments
+    problems = virtual.segment_problems(Device.objects.in_bulk({segment[0] for segment in segments}))
     if problems:
         raise ServiceError("; ".join(problems))
     virtual.updated_at = timezone.now()

@@ -2,10 +2,12 @@
 
 import numpy as np
 
-from effects.base import Effect, Option, register
-from effects.colors import hsv_to_rgb, parse_color, parse_gradient, sample_gradient, to_pixels
+from effects.base import Effect, register
+from effects.colors import hsv_to_rgb, sample_gradient, to_pixels
+from ledfxsite.colors import parse_color, parse_gradient
+from ledfxsite.schema import Field
 
-SPEED = Option("speed", "float", 1.0, "How fast it moves (cycles per second)", 0.0, 10.0)
+SPEED = Field("speed", "float", 1.0, "How fast it moves (cycles per second)", 0.0, 10.0)
 FIRE_PALETTE = parse_gradient("#000000 0%, #8b0000 30%, #ff4500 60%, #ffd700 85%, #ffffff 100%")
 
 
@@ -21,7 +23,7 @@ class StripEffect(Effect):
 class Rainbow(StripEffect):
     id = "rainbow"
     name = "Rainbow"
-    options = (SPEED, Option("frequency", "float", 1.0, "Rainbows along the strip", 0.1, 10.0))
+    options = (SPEED, Field("frequency", "float", 1.0, "Rainbows along the strip", 0.1, 10.0))
 
     def render(self, t):
         hue = self.position * self.config["frequency"] + t * self.config["speed"]
@@ -33,8 +35,8 @@ class Gradient(StripEffect):
     id = "gradient"
     name = "Gradient"
     options = (
-        Option("gradient", "gradient", "linear-gradient(90deg, #ff0000 0%, #00ff00 50%, #0000ff 100%)", "Colours along the strip"),
-        Option("speed", "float", 0.25, "Gradient lengths scrolled per second", 0.0, 10.0),
+        Field("gradient", "gradient", "linear-gradient(90deg, #ff0000 0%, #00ff00 50%, #0000ff 100%)", "Colours along the strip"),
+        Field("speed", "float", 0.25, "Gradient lengths scrolled per second", 0.0, 10.0),
     )
 
     def setup(self):
@@ -50,8 +52,8 @@ class SingleColor(StripEffect):
     id = "singleColor"
     name = "Single Color"
     options = (
-        Option("color", "color", "#ff0000", "The colour"),
-        Option("brightness", "float", 1.0, "Brightness", 0.0, 1.0),
+        Field("color", "color", "#ff0000", "The colour"),
+        Field("brightness", "float", 1.0, "Brightness", 0.0, 1.0),
     )
 
     def setup(self):
@@ -68,10 +70,10 @@ class Scan(StripEffect):
     id = "scan"
     name = "Scan"
     options = (
-        Option("color", "color", "#ff0000", "Colour of the moving bar"),
-        Option("background", "color", "#000000", "Colour behind the bar"),
-        Option("width", "float", 0.1, "Bar width, as a fraction of the strip", 0.01, 1.0),
-        Option("speed", "float", 0.5, "Sweeps (there and back) per second", 0.0, 10.0),
+        Field("color", "color", "#ff0000", "Colour of the moving bar"),
+        Field("background", "color", "#000000", "Colour behind the bar"),
+        Field("width", "float", 0.1, "Bar width, as a fraction of the strip", 0.01, 1.0),
+        Field("speed", "float", 0.5, "Sweeps (there and back) per second", 0.0, 10.0),
     )
 
     def setup(self):
@@ -92,9 +94,9 @@ class Fire(StripEffect):
     id = "fire"
     name = "Fire"
     options = (
-        Option("cooling", "float", 0.55, "How fast the flames cool as they rise", 0.0, 1.0),
-        Option("sparking", "float", 0.6, "Chance of a new spark each frame", 0.0, 1.0),
-        Option("speed", "float", 60.0, "Simulation steps per second", 1.0, 120.0),
+        Field("cooling", "float", 0.55, "How fast the flames cool as they rise", 0.0, 1.0),
+        Field("sparking", "float", 0.6, "Chance of a new spark each frame", 0.0, 1.0),
+        Field("speed", "float", 60.0, "Simulation steps per second", 1.0, 120.0),
     )
 
     def setup(self):
@@ -124,10 +126,10 @@ class Twinkle(StripEffect):
     id = "twinkle"
     name = "Twinkle"
     options = (
-        Option("color", "color", "#fff4d6", "Colour of the twinkles"),
-        Option("rainbow", "bool", False, "Give each twinkle a random hue instead"),
-        Option("density", "float", 0.5, "New twinkles per pixel per second", 0.0, 10.0),
-        Option("decay", "float", 0.4, "Seconds for a twinkle to fade to a third", 0.05, 5.0),
+        Field("color", "color", "#fff4d6", "Colour of the twinkles"),
+        Field("rainbow", "bool", False, "Give each twinkle a random hue instead"),
+        Field("density", "float", 0.5, "New twinkles per pixel per second", 0.0, 10.0),
+        Field("decay", "float", 0.4, "Seconds for a twinkle to fade to a third", 0.05, 5.0),
     )
 
     def setup(self):

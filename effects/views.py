@@ -10,9 +10,10 @@ from django.views.decorators.http import require_http_methods
 
 from effects import services
 from effects.base import EFFECTS
-from effects.models import DEVICE_TYPES, NETWORK_TYPES, Device, Virtual
+from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, Device, Virtual
 from effects.services import ServiceError
-from ledfxsite.rest import UnreadableBody, failed, json_object
+from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object
+from ledfxsite.schema import Field, Invalid, Schema
 
 API_VERSION = "2.2.1"
 
@@ -26,22 +27,26 @@ def succeeded(**fields):
     return JsonResponse({"status": "success", **fields})
 
 
-def ledfx_endpoint(*methods):
-    """CSRF-exempt (LedFx clients send no token), method-checked; a JSON body, when the
-    method has one, arrives parsed as `body`; ServiceError becomes a failed response."""
+def ledfx_endpoint(*methods, bodies=None):
+    """CSRF-exempt (LedFx clients send no token), method-checked. A POST or PUT body must
+    be a JSON object; when `bodies` declares a Schema for the method, the body arrives
+    cleaned by it as `body`, else as it is. ServiceError becomes a failed response."""
+    bodies = bodies or {}
 
     def decorate(view):
         @csrf_exempt
         @require_http_methods(list(methods))
         @wraps(view)
         def endpoint(request, **kwargs):
-            if request.method in ("POST", "PUT"):
-                try:
-                    kwargs["body"] = json_object(request.body)
-                except UnreadableBody as error:
-                    return JsonResponse(error.payload, status=error.status)
             try:
+                if request.method in ("POST", "PUT"):
+                    body = json_object(request.body)
+                    kwargs["body"] = bodies[request.method].clean(body) if request.method in bodies else body
                 return view(request, **kwargs)
+            except UnreadableBody as error:
+                return JsonResponse(error.payload, status=error.status)
+            except Invalid as error:
+                return refused(body_refusal(error))
             except ServiceError as error:
                 return refused(str(error))
 
@@ -50,11 +55,12 @@ def ledfx_endpoint(*methods):
     return decorate
 
 
-def required(body, *names):
-    missing = [name for name in names if body.get(name) is None]
-    if missing:
-        noun = "attribute" if len(missing) == 1 else "attributes"
-        raise ServiceError(f"Required {noun} {', '.join(repr(name) for name in missing)} {'was' if len(missing) == 1 else 'were'} not provided")
+def body(*fields):
+    """A REST body: the declared fields, other keys passed on as they are."""
+    return Schema(*fields, extra="keep")
+
+
+CONFIG = Field("config", "object", required=True)
 
 
 def device_or_error(device_id):
@@ -98,12 +104,11 @@ def info(request):
     )
 
 
-@ledfx_endpoint("GET", "POST")
+@ledfx_endpoint("GET", "POST", bodies={"POST": body(CONFIG, Field("type", "string", required=True))})
 def devices(request, body=None):
     if request.method == "GET":
         virtuals = list(Virtual.objects.all())
         return succeeded(devices={device.id: device_listing(device, virtuals) for device in Device.objects.all()})
-    required(body, "config", "type")
     device = services.device_create(device_type=body["type"], config=body["config"])
     shown = device.as_ledfx()
     payload = {"type": "success", "reason": f"Created device {device.name}"}
@@ -115,33 +120,28 @@ def devices(request, body=None):
     )
 
 
-@ledfx_endpoint("GET", "PUT", "DELETE")
+@ledfx_endpoint("GET", "PUT", "DELETE", bodies={"PUT": body(CONFIG)})
 def device(request, device_id, body=None):
     device = device_or_error(device_id)
     if request.method == "GET":
         return JsonResponse(device.as_ledfx()["config"])
     if request.method == "PUT":
-        required(body, "config")
         services.device_update(device=device, config=body["config"])
         return succeeded()
     services.device_delete(device=device)
     return succeeded()
 
 
-@ledfx_endpoint("GET", "POST")
+@ledfx_endpoint("GET", "POST", bodies={"POST": body(CONFIG, Field("id", "string"), Field("segments", "list"))})
 def virtuals(request, body=None):
     if request.method == "GET":
         return succeeded(virtuals={virtual.id: virtual.as_ledfx() for virtual in Virtual.objects.all()}, paused=False)
-    required(body, "config")
-    config = body["config"]
-    if not isinstance(config, dict):
-        raise ServiceError("config: must be an object")
-    existing = virtual_or_error(body["id"]) if body.get("id") is not None else None
+    existing = virtual_or_error(body["id"]) if body["id"] is not None else None
+    current = existing.as_ledfx() if existing else {"config": {}, "segments": []}
     virtual = services.virtual_save(
         virtual_id=existing.id if existing else None,
-        name=config.get("name", existing.name if existing else None),
-        rows=config.get("rows", existing.rows if existing else 1),
-        segments=body.get("segments", existing.segments if existing else []),
+        config={**current["config"], **body["config"]},
+        segments=current["segments"] if body["segments"] is None else body["segments"],
     )
     verb = "Updated" if existing else "Created"
     return succeeded(
@@ -150,20 +150,22 @@ def virtuals(request, body=None):
     )
 
 
-@ledfx_endpoint("GET", "PUT", "DELETE")
+@ledfx_endpoint("GET", "PUT", "DELETE", bodies={"PUT": body(Field("active", "bool", required=True))})
 def virtual(request, virtual_id, body=None):
     virtual = virtual_or_error(virtual_id)
     if request.method == "GET":
         return succeeded(**{virtual.id: virtual.as_ledfx()})
     if request.method == "PUT":
-        required(body, "active")
-        services.virtual_set_active(virtual=virtual, active=bool(body["active"]))
-        return succeeded(active=bool(body["active"]))
+        services.virtual_set_active(virtual=virtual, active=body["active"])
+        return succeeded(active=body["active"])
     services.virtual_delete(virtual=virtual)
     return succeeded()
 
 
-@ledfx_endpoint("GET", "POST", "PUT", "DELETE")
+EFFECT_BODY = body(Field("type", "string", required=True), Field("config", "object"))
+
+
+@ledfx_endpoint("GET", "POST", "PUT", "DELETE", bodies={"POST": EFFECT_BODY, "PUT": EFFECT_BODY})
 def virtual_effects(request, virtual_id, body=None):
     virtual = virtual_or_error(virtual_id)
     if request.method == "GET":
@@ -173,9 +175,8 @@ def virtual_effects(request, virtual_id, body=None):
         return succeeded(effect={})
     if request.method == "PUT" and not virtual.effect_type:
         raise ServiceError(f"Virtual {virtual.id} has no active effect")
-    required(body, "type")
     change = services.virtual_effect_set if request.method == "POST" else services.virtual_effect_update
-    virtual = change(virtual=virtual, effect_type=body["type"], config=body.get("config"))
+    virtual = change(virtual=virtual, effect_type=body["type"], config=body["config"])
     return succeeded(effect=virtual.effect_as_ledfx())
 
 
@@ -187,56 +188,21 @@ def effects(request):
     )
 
 
-def json_schema(properties, required_names=()):
-    schema = {"properties": properties}
-    if required_names:
-        schema["required"] = list(required_names)
-    return schema
-
-
-DEVICE_SCHEMA = json_schema(
-    {
-        "name": {"type": "string", "title": "Name", "description": "Friendly name for the device"},
-        "pixel_count": {"type": "integer", "minimum": 1, "maximum": 16384, "title": "Pixel Count", "description": "Number of individual pixels", "default": 1},
-        "rows": {"type": "integer", "minimum": 1, "title": "Rows", "description": "Rows of a matrix; 1 for a strip", "default": 1},
-        "refresh_rate": {"type": "integer", "minimum": 1, "maximum": 240, "title": "Refresh Rate", "description": "Target rate that pixels are sent to the device", "default": 62},
-        "ip_address": {"type": "string", "title": "Ip Address", "description": "Hostname or IP address of the device"},
-    },
-    ["name", "pixel_count"],
-)
-
-VIRTUAL_SCHEMA = json_schema(
-    {
-        "name": {"type": "string", "title": "Name", "description": "Friendly name for the virtual"},
-        "rows": {"type": "integer", "minimum": 1, "title": "Rows", "description": "Amount of rows. > 1 if this virtual is a matrix", "default": 1},
-    },
-    ["name"],
-)
-
-
 @ledfx_endpoint("GET")
 def schema(request):
+    """Every input's schema, from the same declarations that validate it."""
     return JsonResponse(
         {
-            "devices": {
-                device_type: {
-                    "schema": json_schema(
-                        {**DEVICE_SCHEMA["properties"], **{option.name: option.schema() for option in services.TYPE_OPTIONS[device_type]}},
-                        DEVICE_SCHEMA["required"] + (["ip_address"] if device_type in NETWORK_TYPES else []),
-                    ),
-                    "id": device_type,
-                }
-                for device_type, _ in DEVICE_TYPES
-            },
+            "devices": {device_type: {"schema": config.json_schema(), "id": device_type} for device_type, config in DEVICE_CONFIG.items()},
             "effects": {
                 effect_id: {
-                    "schema": json_schema({option.name: option.schema() for option in effect.all_options()}),
+                    "schema": effect.config_schema.json_schema(),
                     "id": effect_id,
                     "name": effect.name,
                     "category": "Matrix" if effect.category == "2D" else "Non-Reactive",
                 }
                 for effect_id, effect in sorted(EFFECTS.items())
             },
-            "virtuals": {"schema": VIRTUAL_SCHEMA},
+            "virtuals": {"schema": VIRTUAL_CONFIG.json_schema()},
         }
     )

@@ -16,6 +16,8 @@ from ledfxsite.streaks import FailureStreak
 logger = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 0.8  # PROTOCOL.md §4.1
+# Adding a WLED waits this long for its /json/info before saving it offline.
+DISCOVERY_TIMEOUT = 1.0
 POLL_PERIOD = 1.0
 OFFLINE_AFTER_FAILED_POLLS = 2
 INFO_SAVE_PERIOD = 10.0

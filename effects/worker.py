@@ -1,6 +1,6 @@
 """The render worker: `python manage.py runworker effects`, or inside the server process
 in the embedded mode. It renders what the database says, and re-reads it when a command
-arrives on the `effects` channel and every few seconds (a lost command costs a delay,
+arrives on the `effects` channel (ledfxsite.layers) and every few seconds (a lost command costs a delay,
 never a wrong state)."""
 
 import asyncio
@@ -8,14 +8,15 @@ import logging
 
 from django.conf import settings
 
-from effects.channel import EFFECTS_CHANNEL
 from effects.renderer import Renderer
-from ledfxsite.streaks import FailureStreak, receive_waiting_out_errors
+from ledfxsite.layers import RENDER_CHANNEL, receive_waiting_out_errors
+from ledfxsite.process import ProcessPart
+from ledfxsite.streaks import FailureStreak
 
 logger = logging.getLogger(__name__)
 
 
-class RenderWorker:
+class RenderWorker(ProcessPart):
     def __init__(self, layer):
         self.layer = layer
         self.renderer = Renderer()
@@ -54,7 +55,7 @@ class RenderWorker:
 
     async def command_loop(self):
         while True:
-            message = await receive_waiting_out_errors(self.layer, EFFECTS_CHANNEL, self.receive_streak)
+            message = await receive_waiting_out_errors(self.layer, RENDER_CHANNEL, self.receive_streak)
             logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
             await self.reconcile()
 

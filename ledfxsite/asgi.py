@@ -1,4 +1,5 @@
-"""ASGI entry point: `daphne ledfxsite.asgi:application`."""
+"""ASGI entry point (`daphne ledfxsite.asgi:application`) and the composition root: it
+decides what each server process runs besides its requests."""
 
 import gc
 import os
@@ -15,17 +16,28 @@ try:
 except ImproperlyConfigured as exc:
     sys.exit(f"ledfxsite: configuration error: {exc}")
 
+from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-
 from django.urls import re_path  # noqa: E402
 
+from clients.registry import ClientRegistry  # noqa: E402
 from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E402
-from clients.runtime import ServerProcessMiddleware, start_when_daphne_runs  # noqa: E402
+from effects.worker import RenderWorker  # noqa: E402
+from ledfxsite.process import ServerProcessMiddleware  # noqa: E402
 from ledfxsite.transport import close_protocol_errors_with_a_handshake  # noqa: E402
 
+
+def server_process_parts(process):
+    """The client registry always; the render worker too in the embedded mode."""
+    parts = [ClientRegistry(process)]
+    if settings.RENDER_IN_SERVER:
+        parts.append(RenderWorker(get_channel_layer()))
+    return parts
+
+
 close_protocol_errors_with_a_handshake()
-start_when_daphne_runs()
 
 application = ServerProcessMiddleware(
     ProtocolTypeRouter(
@@ -39,12 +51,13 @@ application = ServerProcessMiddleware(
             ),
             "websocket": URLRouter(websocket_urlpatterns),
         }
-    )
+    ),
+    make_parts=server_process_parts,
 )
+application.start_when_daphne_runs()
 
-# A server holding a thousand sockets has over a million long-lived objects; every full
-# collection walked them all and stalled fan-out for 100-200 ms (p99 of 1000-subscriber
-# delivery: 200 ms -> 60 ms with this, bench/README.md). Objects loaded at start-up are
-# never garbage: freeze them out of collections, and collect young objects less often.
+# A server holding a thousand sockets has over a million long-lived objects, and every
+# full collection walks them all, stalling fan-out. Objects loaded at start-up are never
+# garbage: freeze them out of collections, and collect young objects less often.
 gc.freeze()
 gc.set_threshold(20000, 20, 10)

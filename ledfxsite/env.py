@@ -5,9 +5,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-TRUE_WORDS = {"1", "true", "yes", "on"}
+from ledfxsite.constants import FALSE_WORDS, TRUE_WORDS
+
+# Longer than channels-redis's 5 s blocking pop (see channel_layers_from_url).
 REDIS_SOCKET_TIMEOUT = 15
-FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
 def env_str(name, default):
@@ -91,7 +92,6 @@ def sqlite_database(path):
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
-        "TEST": {"NAME": path.removesuffix(".sqlite3") + "-test.sqlite3"},
     }
 
 

@@ -26,3 +26,11 @@ def json_object(raw):
     if not isinstance(body, dict):
         raise UnreadableBody(failed("Request body must be a JSON object"))
     return body
+
+
+def body_refusal(invalid):
+    """LedFx's reason for a body that does not fit its schema (a ledfxsite.schema.Invalid):
+    the first required attribute missing, in LedFx's words, else every problem."""
+    if invalid.missing:
+        return f'Required attribute "{invalid.missing[0]}" was not provided'
+    return str(invalid)

@@ -47,8 +47,10 @@ TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
     "daphne",
-    # before channels: its `runworker` adds the render worker (`runworker effects`)
-    "effects",
+    # The project package is the composition root: its `runworker` (which adds `runworker
+    # effects`, the render worker) must come before channels' own, as daphne's `runserver`
+    # comes before Django's. tests/ledfxsite/test_layout.py checks which one manage.py finds.
+    "ledfxsite",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -57,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "clients",
+    "effects",
     "diagnostics",
 ]
 

@@ -1,8 +1,5 @@
 """Loops that must survive failures: log once per failure streak, not once per iteration."""
 
-import asyncio
-
-
 
 class FailureStreak:
     def __init__(self, logger, what):
@@ -24,19 +21,3 @@ class FailureStreak:
     def backoff(self):
         """Seconds to wait before retrying: 0.1, 0.2, 0.4 ... capped at 5."""
         return min(5.0, 0.05 * 2**self.failures)
-
-
-async def receive_waiting_out_errors(layer, channel, streak):
-    """The next message on a layer channel. channels-redis raises while Redis restarts:
-    wait (backing off) and listen again, logging once per streak."""
-    while True:
-        try:
-            message = await layer.receive(channel)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            streak.failed(exc)
-            await asyncio.sleep(streak.backoff)
-            continue
-        streak.succeeded()
-        return message

@@ -17,11 +17,10 @@ import pytest_asyncio
 import requests
 import websockets
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
+from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.db import connection
 
-from clients import runtime
-from clients.events import EVENTS_LAYER
+from ledfxsite.layers import EVENTS_LAYER
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The server command, exactly as `make run` and docker-compose.yml run it (see
@@ -52,11 +51,40 @@ def wait_for_port(port, process, timeout=20.0):
     raise TimeoutError(f"nothing listens on {port} after {timeout} s")
 
 
+LIVE_FIXTURES = {"redis_server", "live_processes", "live_servers", "live_workers"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that starts real processes must say so (`make test-fast` leaves those out)."""
+    unmarked = [item.nodeid for item in items if LIVE_FIXTURES & set(item.fixturenames) and not item.get_closest_marker("live")]
+    if unmarked:
+        raise pytest.UsageError("tests using live fixtures need @pytest.mark.live: " + ", ".join(unmarked))
+
+
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Close connections after each use, so no thread holds the test database open
-    when pytest-django drops it."""
-    connection.settings_dict["CONN_MAX_AGE"] = 0
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """A test database of this run's own, so two runs never share one; connections closed
+    after each use, so no thread holds it open when pytest-django drops it."""
+    settings = connection.settings_dict
+    settings["CONN_MAX_AGE"] = 0
+    if settings["ENGINE"].endswith("sqlite3"):
+        settings["TEST"]["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+    else:
+        settings["TEST"]["NAME"] = f"test_{settings['NAME']}_{os.getpid()}"[:63]
+
+
+async def wait_until(condition, timeout=10.0, interval=0.02, what="the condition"):
+    """Poll `condition` (a function, or a coroutine function) until it returns something true; returns that."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(interval)
 
 
 # ---------------------------------------------------------------- in-process
@@ -68,10 +96,7 @@ async def server(transactional_db):
     from ledfxsite.asgi import application
 
     yield application
-    process = runtime._current
-    if process is not None and process.loop is asyncio.get_running_loop():
-        await process.stop()
-    runtime._current = runtime._starting = None
+    await application.stop()
     await get_channel_layer(EVENTS_LAYER).flush()
 
 
@@ -88,6 +113,21 @@ async def open_socket(application, **scope):
     assert connected
     first = json.loads(await communicator.receive_from(timeout=5))
     return communicator, first["client_id"]
+
+
+async def asgi_request(application, method, path, body=b"", host=b"127.0.0.1"):
+    """An HTTP request through the ASGI application: (status, body bytes, {header: value})."""
+    headers = [(b"host", host), (b"content-type", b"application/json")]
+    communicator = HttpCommunicator(application, method, path, body=body, headers=headers)
+    response = await communicator.get_response(timeout=10)
+    await communicator.wait(timeout=10)
+    return response["status"], response["body"], {name.lower(): value for name, value in response["headers"]}
+
+
+async def rest(application, method, path, body=None):
+    """A JSON request through the ASGI application; its parsed answer."""
+    _, content, _ = await asgi_request(application, method, path, json.dumps(body).encode() if body is not None else b"")
+    return json.loads(content)
 
 
 # ---------------------------------------------------------------- real servers

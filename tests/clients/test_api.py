@@ -4,22 +4,16 @@ import json
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import HttpCommunicator
 
 from clients import services
 from clients.models import ClientConnection
+from tests.conftest import asgi_request
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
-async def request(application, method, path="/api/clients", body=b"", host=b"127.0.0.1:8888"):
-    communicator = HttpCommunicator(application, method, path, body=body, headers=[(b"host", host)])
-    response = await communicator.get_response(timeout=5)
-    return response["status"], response["body"], {name.lower(): value for name, value in response["headers"]}
-
-
 async def post(application, body):
-    status, content, _ = await request(application, "POST", body=body if isinstance(body, bytes) else body.encode())
+    status, content, _ = await asgi_request(application, "POST", "/api/clients", body if isinstance(body, bytes) else body.encode())
     return status, content
 
 
@@ -30,21 +24,21 @@ def open_rows(*rows):
 
 
 async def test_get_without_clients_is_an_empty_object(server):
-    status, body, headers = await request(server, "GET")
+    status, body, headers = await asgi_request(server, "GET", "/api/clients")
     assert (status, body, headers[b"content-type"]) == (200, b"{}", b"application/json")
 
 
 async def test_get_lists_open_connections_as_a_bare_map(server):
     await open_rows(("a" * 36, "127.0.0.1"), ("b" * 36, "1.2.3.4"), ("c" * 36, "9.9.9.9"))
     await sync_to_async(services.client_connection_close)(client_id="c" * 36)
-    status, body, _ = await request(server, "GET")
+    status, body, _ = await asgi_request(server, "GET", "/api/clients")
     assert body.decode() == '{"%s": "127.0.0.1", "%s": "1.2.3.4"}' % ("a" * 36, "b" * 36)
 
 
 async def test_get_detail_gives_the_ledfx_2_2_shape(server):
     [row] = await open_rows(("a" * 36, "1.2.3.4"))
     await sync_to_async(services.client_info_set)(client_id="a" * 36, name="kitchen", client_type="display", device_id="tablet-1")
-    status, body, _ = await request(server, "GET", "/api/clients?detail=1")
+    status, body, _ = await asgi_request(server, "GET", "/api/clients?detail=1")
     assert json.loads(body) == {
         "a" * 36: {"ip": "1.2.3.4", "name": "kitchen", "type": "display", "device_id": "tablet-1", "connected_at": row.connected_at.timestamp()}
     }
@@ -93,16 +87,16 @@ async def test_oversized_bodies_are_413(server):
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 async def test_other_methods_are_405(server, method):
-    status, _, headers = await request(server, method)
+    status, _, headers = await asgi_request(server, method, "/api/clients")
     assert (status, headers[b"allow"]) == (405, b"GET, POST")
 
 
 async def test_unknown_hosts_are_refused(server):
-    status, _, _ = await request(server, "GET", host=b"evil.example")
+    status, _, _ = await asgi_request(server, "GET", "/api/clients", host=b"evil.example")
     assert status == 400
 
 
 async def test_plain_get_on_the_websocket_url_records_no_client(server):
-    status, _, headers = await request(server, "GET", "/api/websocket")
+    status, _, headers = await asgi_request(server, "GET", "/api/websocket")
     assert (status, headers[b"upgrade"]) == (426, b"websocket")
     assert not await ClientConnection.objects.aexists()

@@ -171,11 +171,12 @@ async def test_broadcast_sender_identity_cannot_be_forged(server):
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"broadcast_type": "nope", "target": {"mode": "all"}, "payload": {}}, "Invalid broadcast data: broadcast_type must be one of"),
-        ({"broadcast_type": "custom", "target": {"mode": "some"}, "payload": {}}, "Invalid broadcast data: target.mode must be one of"),
-        ({"broadcast_type": "custom", "target": {"mode": "all"}, "payload": []}, "Invalid broadcast data: payload must be an object"),
-        ({"broadcast_type": "custom", "target": {"mode": "all"}, "payload": {}, "x": 1}, "Invalid broadcast data: unexpected keys ['x']"),
-        ({"broadcast_type": "custom", "target": {"mode": "names", "names": "Wall"}, "payload": {}}, "Invalid broadcast data: target.names must be a list of strings"),
+        ({"broadcast_type": "nope", "target": {"mode": "all"}, "payload": {}}, "Invalid broadcast data: broadcast_type: must be one of visualiser_control, scene_sync, color_palette, custom (got 'nope')"),
+        ({"broadcast_type": "custom", "target": {"mode": "some"}, "payload": {}}, "Invalid broadcast data: target.mode: must be one of all, type, names, uuids (got 'some')"),
+        ({"broadcast_type": "custom", "target": {"mode": "all"}, "payload": []}, "Invalid broadcast data: payload: must be an object (got list)"),
+        ({"broadcast_type": "custom", "target": {"mode": "all"}, "payload": {}, "x": 1}, "Invalid broadcast data: x: unknown key (known keys: broadcast_type, target, payload)"),
+        ({"broadcast_type": "custom", "target": {"mode": "names", "names": "Wall"}, "payload": {}}, "Invalid broadcast data: target.names: must be a list (got str)"),
+        ({"broadcast_type": "custom", "target": {"mode": "names", "names": ["Wall", 3]}, "payload": {}}, "Invalid broadcast data: target.names[1]: must be a string (got 3)"),
         ({"broadcast_type": "custom", "target": {"mode": "all"}, "payload": {"x": "y" * 2100}}, "Payload size (2109 bytes) exceeds maximum (2048 bytes)"),
         ({"broadcast_type": "custom", "target": {"mode": "names", "names": ["Nobody"]}, "payload": {}}, "No clients matched target specification"),
     ],

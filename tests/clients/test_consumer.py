@@ -6,11 +6,10 @@ import re
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import HttpCommunicator
 
-from clients.events import afire_event
 from clients.models import ClientConnection
-from tests.conftest import communicator_for, open_socket
+from ledfxsite.events import afire_event
+from tests.conftest import communicator_for, open_socket, rest
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -41,15 +40,7 @@ async def settle(communicator):
 
 
 async def post_sync(application, client_id):
-    communicator = HttpCommunicator(
-        application,
-        "POST",
-        "/api/clients",
-        body=json.dumps({"action": "sync", "client_id": client_id}).encode(),
-        headers=[(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
-    )
-    response = await communicator.get_response(timeout=5)
-    assert response["status"] == 200
+    assert await rest(application, "POST", "/api/clients", {"action": "sync", "client_id": client_id}) == {"status": "success", "action": "sync"}
 
 
 async def test_first_frame_is_exactly_the_client_id(server):

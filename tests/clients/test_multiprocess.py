@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import http, ws_connect, ws_json
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
 async def subscribe(sock, subscription_id, event_type):

@@ -56,14 +56,16 @@ def test_device_ids_follow_ledfx_and_never_collide(client):
 @pytest.mark.parametrize(
     "body, reason",
     [
-        ({}, "Required attributes 'config', 'type' were not provided"),
-        ({"type": "dummy"}, "Required attribute 'config' was not provided"),
+        ({}, 'Required attribute "config" was not provided'),
+        ({"type": "dummy"}, 'Required attribute "config" was not provided'),
+        ({"config": {"name": "x"}}, 'Required attribute "type" was not provided'),
         ({"type": "toaster", "config": {"name": "x"}}, "type: unknown device type 'toaster' (types: dummy, wled, ddp)"),
-        ({"type": "dummy", "config": {"pixel_count": 4}}, "name: a device needs a name"),
+        ({"type": "dummy", "config": {"pixel_count": 4}}, "name: is required"),
         ({"type": "dummy", "config": {"name": "x", "pixel_count": 0}}, "pixel_count: must be a whole number between 1 and 16384 (got 0)"),
         ({"type": "dummy", "config": {"name": "x", "pixel_count": 8, "rows": 9}}, "rows: must be a whole number between 1 and 8 (got 9)"),
         ({"type": "dummy", "config": {"name": "x", "pixel_count": "8"}}, "pixel_count: must be a whole number between 1 and 16384 (got '8')"),
-        ({"type": "dummy", "config": ["x"]}, "config: must be an object"),
+        ({"type": "dummy", "config": ["x"]}, "config: must be an object (got list)"),
+        ({"type": "dummy", "config": {"name": " "}}, "name: must not be empty"),
     ],
 )
 def test_bad_device_bodies_are_refused_with_a_reason_and_nothing_created(client, body, reason):
@@ -156,8 +158,8 @@ def test_a_refused_effect_leaves_the_current_one_running(client):
     call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow"})
     for body, reason in [
         ({"type": "nope"}, "type: unknown effect 'nope' (effects: "),
-        ({"type": "rainbow", "config": {"speed": 99}}, "Invalid config for rainbow: speed: must be between 0 and 10 (got 99)"),
-        ({}, "Required attribute 'type' was not provided"),
+        ({"type": "rainbow", "config": {"speed": 99}}, "Invalid config for rainbow: speed: must be a number between 0 and 10 (got 99)"),
+        ({}, 'Required attribute "type" was not provided'),
     ]:
         status, answer = call(client, "POST", "/api/virtuals/matrix-1/effects", body)
         assert status == 200 and answer["status"] == "failed" and answer["payload"]["reason"].startswith(reason)
@@ -215,7 +217,7 @@ def test_creating_a_virtual_over_two_devices(client):
 def test_virtual_segments_are_checked(client):
     create_matrix(client, "Left", 10, 1)
     body = call(client, "POST", "/api/virtuals", {"config": {"name": "Bad"}, "segments": [["left", 0, 10, False], ["nope", 0, 1, False]]})[1]
-    assert body["payload"]["reason"] == "segment 0: pixels must satisfy 0 <= first <= last < 10; segment 1: no device 'nope'"
+    assert body["payload"]["reason"] == "segments[0]: pixels must satisfy 0 <= first <= last < 10; segments[1]: no device 'nope'"
 
 
 def test_effects_lists_running_effects(client):

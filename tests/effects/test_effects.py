@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from effects.base import EFFECTS, EffectConfigError
+from effects.base import EFFECTS
+from ledfxsite.schema import Invalid
 
 SIZES = [(1, 300), (32, 32), (16, 48)]
 TIMES = [i / 62 for i in range(40)]
@@ -51,32 +52,32 @@ def test_every_effect_takes_diag(effect_id):
 @pytest.mark.parametrize("effect_id", sorted(EFFECTS))
 def test_defaults_fill_in_every_option(effect_id):
     cls = EFFECTS[effect_id]
-    assert set(cls.validate({})) == {option.name for option in cls.all_options()}
+    assert set(cls.validate({})) == {option.name for option in cls.config_schema.fields.values()}
 
 
 @pytest.mark.parametrize(
     "effect_id, config, message",
     [
-        ("rainbow", {"speed": 50}, "speed: must be between 0 and 10 (got 50)"),
-        ("rainbow", {"speed": "fast"}, "speed: must be a number (got 'fast')"),
+        ("rainbow", {"speed": 50}, "speed: must be a number between 0 and 10 (got 50)"),
+        ("rainbow", {"speed": "fast"}, "speed: must be a number between 0 and 10 (got 'fast')"),
         ("rainbow", {"diag": "yes"}, "diag: must be true or false (got 'yes')"),
-        ("rainbow", {"sped": 1}, "sped: unknown option for rainbow"),
+        ("rainbow", {"sped": 1}, "sped: unknown key (known keys: speed, frequency, diag)"),
         ("singleColor", {"color": "#12345"}, "color: '#12345' is not a colour"),
         ("gradient", {"gradient": "linear-gradient(90deg, nothing 0%)"}, "gradient: 'nothing' is not a colour"),
-        ("digitalrain2d", {"tail": 2.5}, "tail: must be a whole number (got 2.5)"),
-        ("noise2d", {"zoom": float("nan")}, "zoom: must be between"),
+        ("digitalrain2d", {"tail": 2.5}, "tail: must be a whole number between 1 and 64 (got 2.5)"),
+        ("noise2d", {"zoom": float("nan")}, "zoom: must be a number between 0.5 and 32"),
     ],
 )
 def test_bad_config_errors_name_the_field(effect_id, config, message):
-    with pytest.raises(EffectConfigError) as caught:
+    with pytest.raises(Invalid) as caught:
         EFFECTS[effect_id].validate(config)
-    assert any(error.startswith(message) for error in caught.value.errors), caught.value.errors
+    assert any(error.startswith(message) for error in caught.value.messages), caught.value.messages
 
 
 def test_every_bad_field_is_reported_at_once():
-    with pytest.raises(EffectConfigError) as caught:
+    with pytest.raises(Invalid) as caught:
         EFFECTS["scan"].validate({"width": 0, "speed": -1})
-    assert [error.split(":")[0] for error in caught.value.errors] == ["width", "speed"]
+    assert [error.split(":")[0] for error in caught.value.messages] == ["width", "speed"]
 
 
 def test_single_color_is_exactly_its_colour_at_its_brightness():

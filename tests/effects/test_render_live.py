@@ -11,7 +11,7 @@ from effects import services
 from effects.models import Virtual
 from tests.conftest import daphne_command, free_port, http, ws_connect, ws_json
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 DIAG_KEYS = ["id", "type", "event_type", "virtual_id", "fps", "r_avg", "r_min", "r_max", "cycle", "sleep", "phy"]
 PHY_KEYS = ["fps", "ver", "n", "name", "rssi", "qual"]

@@ -10,25 +10,14 @@ import numpy as np
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
-from channels.testing import HttpCommunicator
 
-from clients import runtime
 from effects.models import Device
+from effects.worker import RenderWorker
 from effects.wled import phy_from_info
-from tests.conftest import open_socket
+from tests.conftest import open_socket, rest, wait_until
 from tests.effects.standins import FIXTURE_VERSIONS, WledWebApi, ddp_listener, fixture
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-async def rest(application, method, path, body=None):
-    communicator = HttpCommunicator(
-        application, method, path, body=json.dumps(body).encode() if body is not None else b"",
-        headers=[(b"host", b"127.0.0.1"), (b"content-type", b"application/json")],
-    )
-    response = await communicator.get_response(timeout=10)
-    await communicator.wait(timeout=10)
-    return json.loads(response["body"])
+pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 
 @pytest_asyncio.fixture
@@ -52,15 +41,9 @@ def web_api():
             standin.stop()
 
 
-def render_loop(virtual_id):
-    return runtime._current.render_worker.renderer.loops[virtual_id]
-
-
-async def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.02)
+def render_loops(application):
+    """The render loops of the server process's embedded worker, by virtual id."""
+    return application.process.part(RenderWorker).renderer.loops
 
 
 async def test_ddp_frames_arrive_exactly_as_rendered_in_order(server, udp):
@@ -69,8 +52,7 @@ async def test_ddp_frames_arrive_exactly_as_rendered_in_order(server, udp):
     created = await rest(server, "POST", "/api/devices", {"type": "ddp", "config": {"name": "Strip", "pixel_count": 1024, "ip_address": "127.0.0.1", "port": port}})
     assert created["status"] == "success", created
     await rest(server, "POST", "/api/virtuals/strip/effects", {"type": "rainbow", "config": {"speed": 2.0}})
-    await wait_for(lambda: "strip" in runtime._current.render_worker.renderer.loops)
-    loop = render_loop("strip")
+    loop = await wait_until(lambda: render_loops(server).get("strip"), what="the strip's render loop")
     rendered, render = [], loop.effect.render
 
     def recording_render(t):
@@ -80,8 +62,8 @@ async def test_ddp_frames_arrive_exactly_as_rendered_in_order(server, udp):
         return frame
 
     loop.effect.render = recording_render
-    await wait_for(lambda: len(rendered) == 30)
-    await asyncio.sleep(0.3)  # every recorded frame has been written and has arrived
+    await wait_until(lambda: len(rendered) == 30, what="30 rendered frames")
+    await wait_until(lambda: rendered[-1] in [frame for _, frame in listener.frames], what="the last recorded frame to arrive")
     await rest(server, "DELETE", "/api/virtuals/strip/effects")
 
     received = [frame for _, frame in listener.frames]
@@ -225,6 +207,6 @@ async def test_wled_udp_sync_mode_sends_drgb(server, web_api):
     await open_socket(server)
     await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address, "sync_mode": "UDP", "port": port}})
     await rest(server, "POST", "/api/virtuals/wled/effects", {"type": "singleColor", "config": {"color": "#102030"}})
-    await wait_for(lambda: len(sink.received) >= 5)
+    await wait_until(lambda: len(sink.received) >= 5, what="5 frames at the sink")
     transport.close()
     assert sink.received[-1] == bytes([2, 1]) + bytes([16, 32, 48]) * 30

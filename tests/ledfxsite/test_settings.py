@@ -68,6 +68,7 @@ def run_with_env(command, tmp_path, **env):
     )
 
 
+@pytest.mark.live
 @pytest.mark.parametrize(
     "name, value",
     [
@@ -85,6 +86,7 @@ def test_manage_py_reports_a_bad_value_in_one_line(tmp_path, name, value):
     assert result.stderr.startswith(f"ledfxsite: configuration error: {name}=")
 
 
+@pytest.mark.live
 def test_daphne_reports_a_bad_value_in_one_line(tmp_path):
     daphne = os.path.join(os.path.dirname(sys.executable), "daphne")
     command = [daphne, *daphne_command("127.0.0.1", free_port())[1:]]
@@ -95,6 +97,7 @@ def test_daphne_reports_a_bad_value_in_one_line(tmp_path):
     ]
 
 
+@pytest.mark.live
 def test_embedded_defaults_need_no_environment(tmp_path):
     result = run_with_env(
         [sys.executable, "-c", "import django; django.setup(); from django.conf import settings as s; "

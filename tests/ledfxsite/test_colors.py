@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from effects.base import EFFECTS, EffectConfigError
-from effects.colors import parse_color, parse_gradient
+from effects.base import EFFECTS
+from ledfxsite.schema import Invalid
+from ledfxsite.colors import parse_color, parse_gradient
 
 ACCEPTED = "use a CSS colour name such as red, #rgb, #rrggbb or rgb(r, g, b)"
 
@@ -111,7 +112,7 @@ def test_a_bad_gradient_stop_is_refused_with_the_colour_error():
 COLOUR_OPTIONS = [
     (effect_id, option.name)
     for effect_id, effect in sorted(EFFECTS.items())
-    for option in effect.all_options()
+    for option in effect.config_schema.fields.values()
     if option.kind in ("color", "gradient")
 ]
 
@@ -124,9 +125,9 @@ def test_every_colour_option_takes_every_form(effect_id, name, value):
 
 @pytest.mark.parametrize("effect_id, name", COLOUR_OPTIONS)
 def test_every_colour_option_refuses_with_the_readable_sentence(effect_id, name):
-    with pytest.raises(EffectConfigError) as caught:
+    with pytest.raises(Invalid) as caught:
         EFFECTS[effect_id].validate({name: "#12"})
-    assert caught.value.errors == [f"{name}: '#12' is not a colour ({ACCEPTED})"]
+    assert caught.value.messages == [f"{name}: '#12' is not a colour ({ACCEPTED})"]
 
 
 def test_the_colour_options_exist():

@@ -1,4 +1,4 @@
-"""Firing events and fanning them out to websocket subscribers.
+"""Firing events, from any app and any process, and fanning them out to websocket subscribers.
 
 fire_event / afire_event (the same function for sync and async code) serialise an event
 once and group_send it to the layer group "event.<type>". Each server process has one
@@ -16,13 +16,13 @@ import logging
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from clients import protocol
-from ledfxsite.streaks import FailureStreak, receive_waiting_out_errors
+from ledfxsite import wire
+from ledfxsite.layers import EVENTS_LAYER, receive_waiting_out_errors
+from ledfxsite.streaks import FailureStreak
 
 logger = logging.getLogger(__name__)
 
 GROUP_PREFIX = "event."
-EVENTS_LAYER = "events"
 
 
 def group_name(event_type):
@@ -35,14 +35,14 @@ async def afire_event(event_type, *, exclude_client_id=None, **fields):
     exclude_client_id: a connection that must not receive it (a client never sees its
     own client_connected, even when it subscribes before the event arrives).
     """
-    message = {"type": "event", "event_type": event_type, "body": protocol.event_body(event_type, fields)}
+    message = {"type": "event", "event_type": event_type, "body": wire.event_body(event_type, fields)}
     if exclude_client_id:
         message["exclude_client_id"] = exclude_client_id
     await get_channel_layer(EVENTS_LAYER).group_send(group_name(event_type), message)
 
 
 def fire_event(event_type, *, exclude_client_id=None, **fields):
-    """afire_event for sync code: views, admin actions, worker threads."""
+    """afire_event for sync code: views, admin actions, services run in threads."""
     async_to_sync(afire_event)(event_type, exclude_client_id=exclude_client_id, **fields)
 
 
@@ -87,7 +87,7 @@ class EventHub:
     async def subscribe(self, event_type, connection, subscriptions):
         self.members.setdefault(event_type, {})[connection] = subscriptions
         # Types nobody fires are accepted and simply never fire (LedFx behaviour).
-        if event_type not in protocol.EVENT_FIELDS:
+        if event_type not in wire.EVENT_FIELDS:
             return
         async with self.lock:
             if event_type not in self.joined:
@@ -105,7 +105,7 @@ class EventHub:
         """Join every group a local connection needs (membership expires, Redis may have
         restarted, a join may have failed) and leave the ones no longer needed."""
         async with self.lock:
-            wanted = {event_type for event_type in self.members if event_type in protocol.EVENT_FIELDS}
+            wanted = {event_type for event_type in self.members if event_type in wire.EVENT_FIELDS}
             for event_type in self.joined | wanted:
                 if event_type in wanted:
                     await self.layer.group_add(group_name(event_type), self.channel_name)
@@ -158,7 +158,7 @@ def frames_by_connection(messages, members):
                 if event_filter:
                     if fields is None:
                         fields = json.loads("{" + body)
-                    if not protocol.filter_matches(event_filter, fields):
+                    if not wire.filter_matches(event_filter, fields):
                         continue
-                outbox.setdefault(connection, []).append(protocol.event_frame(subscription_id, body))
+                outbox.setdefault(connection, []).append(wire.event_frame(subscription_id, body))
     return outbox

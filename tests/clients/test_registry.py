@@ -5,7 +5,7 @@ import json
 import pytest
 from channels.layers import get_channel_layer
 
-from clients.events import EVENTS_LAYER
+from ledfxsite.layers import EVENTS_LAYER
 from clients.models import ClientConnection
 from tests.conftest import open_socket
 

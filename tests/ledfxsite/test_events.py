@@ -8,7 +8,7 @@ import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer
 
-from clients.events import EventHub, afire_event, fire_event
+from ledfxsite.events import EventHub, afire_event, fire_event
 from tests.conftest import open_socket
 
 pytestmark = pytest.mark.asyncio

@@ -1,0 +1,40 @@
+"""The channel layers and what travels on them.
+
+"default" has queue semantics (channels-redis's core layer with Redis): it carries the
+commands that tell the render worker a virtual changed, on RENDER_CHANNEL. "events" is
+fast fan-out (its pub/sub layer with Redis): ledfxsite.events sends every event on it.
+"""
+
+import asyncio
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+EVENTS_LAYER = "events"
+# `python manage.py runworker effects` listens here.
+RENDER_CHANNEL = "effects"
+
+
+def notify_renderer(*, virtual_id):
+    """Tell the render worker to re-read a virtual (sync code: services, admin)."""
+    async_to_sync(anotify_renderer)(virtual_id=virtual_id)
+
+
+async def anotify_renderer(*, virtual_id):
+    await get_channel_layer().send(RENDER_CHANNEL, {"type": "virtual.changed", "virtual_id": virtual_id})
+
+
+async def receive_waiting_out_errors(layer, channel, streak):
+    """The next message on a layer channel. channels-redis raises while Redis restarts:
+    wait (backing off) and listen again, logging once per streak (a FailureStreak)."""
+    while True:
+        try:
+            message = await layer.receive(channel)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            streak.failed(exc)
+            await asyncio.sleep(streak.backoff)
+            continue
+        streak.succeeded()
+        return message
