@@ -147,8 +147,8 @@ def device_delete(*, device):
             if virtual.effect_type:
                 events.append(("effect_cleared", {"virtual_id": virtual.id}))
             virtual.delete()
-    device.delete()
     events.append(("devices_updated", {"device_id": device.id}))
+    device.delete()  # clears device.id
     after_commit(events=events, virtual_ids=changed)
 
 
@@ -244,7 +244,7 @@ def virtual_delete(*, virtual):
     """Delete a virtual; a device's own virtual takes its device with it (as LedFx)."""
     events = [("effect_cleared", {"virtual_id": virtual.id})] if virtual.effect_type else []
     device = Device.objects.filter(id=virtual.is_device).first() if virtual.is_device else None
-    virtual.delete()
     after_commit(events=events, virtual_ids=[virtual.id])
+    virtual.delete()  # clears virtual.id
     if device is not None:
         device_delete(device=device)

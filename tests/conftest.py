@@ -73,6 +73,12 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         settings["TEST"]["NAME"] = f"test_{settings['NAME']}_{os.getpid()}"[:63]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Admin tests log in; the production hasher costs 0.6 s per user created."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 async def wait_until(condition, timeout=10.0, interval=0.02, what="the condition"):
     """Poll `condition` (a function, or a coroutine function) until it returns something true; returns that."""
     deadline = time.monotonic() + timeout
@@ -113,6 +119,22 @@ async def open_socket(application, **scope):
     assert connected
     first = json.loads(await communicator.receive_from(timeout=5))
     return communicator, first["client_id"]
+
+
+async def settle(communicator):
+    """Frames on one connection are handled in order: once this probe is answered,
+    everything sent before it has been handled."""
+    await communicator.send_to(text_data=json.dumps({"id": 999999, "type": "probe"}))
+    assert json.loads(await communicator.receive_from(timeout=5))["id"] == 999999
+
+
+async def subscribe(communicator, subscription_id, event_type, event_filter=None):
+    """Subscribe, and return once the subscription is in place."""
+    message = {"id": subscription_id, "type": "subscribe_event", "event_type": event_type}
+    if event_filter is not None:
+        message["event_filter"] = event_filter
+    await communicator.send_to(text_data=json.dumps(message))
+    await settle(communicator)
 
 
 async def asgi_request(application, method, path, body=b"", host=b"127.0.0.1"):

@@ -9,7 +9,7 @@ from asgiref.sync import sync_to_async
 
 from clients.models import ClientConnection
 from ledfxsite.events import afire_event
-from tests.conftest import communicator_for, open_socket, rest
+from tests.conftest import communicator_for, open_socket, rest, settle, subscribe
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -22,21 +22,6 @@ async def send(communicator, message):
 
 async def receive(communicator):
     return await communicator.receive_from(timeout=5)
-
-
-async def subscribe(communicator, subscription_id, event_type, event_filter=None):
-    message = {"id": subscription_id, "type": "subscribe_event", "event_type": event_type}
-    if event_filter is not None:
-        message["event_filter"] = event_filter
-    await send(communicator, message)
-    await settle(communicator)
-
-
-async def settle(communicator):
-    """Frames on one connection are handled in order: once this probe is answered,
-    everything sent before it has been handled."""
-    await send(communicator, {"id": 999999, "type": "probe"})
-    assert json.loads(await receive(communicator))["id"] == 999999
 
 
 async def post_sync(application, client_id):

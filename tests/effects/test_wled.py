@@ -108,6 +108,15 @@ async def test_a_wled_that_does_not_answer_is_saved_offline_with_the_reason(serv
     assert (device.online, device.pixel_count, device.info["error"]) == (False, 60, f"WLED at {standin.address}: connection refused or host unreachable")
 
 
+async def test_a_wled_that_does_not_answer_given_only_its_address_is_named_after_it(server, web_api):
+    standin = web_api(fixture("0.15.3"))
+    await asyncio.to_thread(standin.set_mode, "down")
+    created = await rest(server, "POST", "/api/devices", {"type": "wled", "config": {"ip_address": standin.address}})
+    assert (created["status"], created["device"]["config"]["name"], created["payload"]["type"]) == ("success", standin.address, "warning")
+    device = await Device.objects.aget(name=standin.address)
+    assert (device.online, device.pixel_count) == (False, 1)
+
+
 async def diag_reports(sock, count):
     reports = []
     while len(reports) < count:
