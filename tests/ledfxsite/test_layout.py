@@ -57,3 +57,10 @@ def test_the_checker_sees_an_import_between_apps(tmp_path):
 
 def test_runworker_is_the_composition_roots():
     assert get_commands()["runworker"] == "ledfxsite"
+
+
+def test_every_limit_and_error_code_is_documented_in_the_readme():
+    tree = ast.parse((PROJECT_DIR / "ledfxsite" / "constants.py").read_text())
+    names = [target.id for node in tree.body if isinstance(node, ast.Assign) for target in node.targets]
+    readme = (PROJECT_DIR / "README.md").read_text()
+    assert names and [name for name in names if f"`{name}`" not in readme] == []
