@@ -334,5 +334,17 @@ async def ws_json(sock, timeout=5):
     return json.loads(await asyncio.wait_for(sock.recv(), timeout))
 
 
+async def ws_subscribe(sock, subscription_id, event_type):
+    """Subscribe a real websocket, and return once the server has handled it (a probe answered)."""
+    await sock.send(json.dumps({"id": subscription_id, "type": "subscribe_event", "event_type": event_type}))
+    await sock.send(json.dumps({"id": 999999, "type": "probe"}))
+    assert (await ws_json(sock))["id"] == 999999
+
+
+async def no_clients(server):
+    """True when GET /api/clients of a live server lists nobody."""
+    return (await http("GET", server.http + "/api/clients")).json() == {}
+
+
 async def http(method, url, **kwargs):
     return await asyncio.to_thread(requests.request, method, url, timeout=10, **kwargs)

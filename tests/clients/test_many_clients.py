@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import http, ws_connect, ws_json
+from tests.conftest import http, no_clients, wait_until, ws_connect, ws_json
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -28,9 +28,5 @@ async def test_150_clients_connect_subscribe_receive_and_leave_together(live_ser
     assert all(event == {"id": 1, "type": "event", "event_type": "client_sync", "client_id": "all"} for event in events)
 
     await asyncio.gather(*(sock.close() for sock, _ in sockets))
-    for _ in range(100):
-        if (await http("GET", server.http + "/api/clients")).json() == {}:
-            break
-        await asyncio.sleep(0.1)
-    assert (await http("GET", server.http + "/api/clients")).json() == {}
+    await wait_until(lambda: no_clients(server), what="every client to be gone")
     server.assert_clean_log()

@@ -6,23 +6,17 @@ import time
 
 import pytest
 
-from tests.conftest import http, ws_connect, ws_json
+from tests.conftest import http, no_clients, wait_until, ws_connect, ws_json, ws_subscribe
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
-
-
-async def subscribe(sock, subscription_id, event_type):
-    await sock.send(json.dumps({"id": subscription_id, "type": "subscribe_event", "event_type": event_type}))
-    await sock.send(json.dumps({"id": 999999, "type": "probe"}))
-    assert (await ws_json(sock))["id"] == 999999
 
 
 async def test_events_and_registry_span_processes(live_servers):
     a, b = live_servers(), live_servers()
     watcher, watcher_id = await ws_connect(a.ws)
-    await subscribe(watcher, 1, "client_connected")
-    await subscribe(watcher, 2, "client_sync")
-    await subscribe(watcher, 3, "client_disconnected")
+    await ws_subscribe(watcher, 1, "client_connected")
+    await ws_subscribe(watcher, 2, "client_sync")
+    await ws_subscribe(watcher, 3, "client_disconnected")
 
     remote, remote_id = await ws_connect(b.ws)
     assert await ws_json(watcher) == {
@@ -47,7 +41,7 @@ async def test_events_and_registry_span_processes(live_servers):
 async def test_clients_of_a_killed_process_are_disconnected_by_the_survivor(live_servers):
     a, b = live_servers(HEARTBEAT_SECONDS="0.3"), live_servers(HEARTBEAT_SECONDS="0.3")
     watcher, watcher_id = await ws_connect(a.ws)
-    await subscribe(watcher, 3, "client_disconnected")
+    await ws_subscribe(watcher, 3, "client_disconnected")
     ghosts = [await ws_connect(b.ws) for _ in range(3)]
     ghost_ids = {client_id for _, client_id in ghosts}
     b.kill()
@@ -65,28 +59,25 @@ async def test_a_restarted_server_closes_the_rows_its_killed_predecessor_left(li
     left_open = [await ws_connect(first.ws) for _ in range(2)]  # noqa: F841 -- kept open while first dies
     first.kill()
     second = live_servers(HEARTBEAT_SECONDS="0.3")
-    deadline = time.monotonic() + 5
-    while (listed := (await http("GET", second.http + "/api/clients")).json()) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    assert listed == {}
+    await wait_until(lambda: no_clients(second), timeout=5, what="the dead predecessor's clients to be closed")
     second.assert_clean_log()
 
 
 async def test_fan_out_survives_a_redis_restart(live_servers, redis_server):
     server = live_servers(HEARTBEAT_SECONDS="0.3")
     sock, _ = await ws_connect(server.ws)
-    await subscribe(sock, 1, "client_sync")
+    await ws_subscribe(sock, 1, "client_sync")
     redis_server.restart()
-    deadline = time.monotonic() + 15
-    while True:
+
+    async def synced():
         response = await http("POST", server.http + "/api/clients", json={"action": "sync", "client_id": "after"})
-        if response.status_code == 200:
-            try:
-                event = await ws_json(sock, timeout=1)
-                break
-            except asyncio.TimeoutError:
-                pass
-        assert time.monotonic() < deadline, "no event after the Redis restart"
-        await asyncio.sleep(0.2)
+        if response.status_code != 200:
+            return None
+        try:
+            return await ws_json(sock, timeout=1)
+        except asyncio.TimeoutError:
+            return None
+
+    event = await wait_until(synced, timeout=15, interval=0.2, what="an event after the Redis restart")
     assert event == {"id": 1, "type": "event", "event_type": "client_sync", "client_id": "after"}
     await sock.close()
