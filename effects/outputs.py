@@ -35,7 +35,9 @@ class Output:
     """A device's frame buffer: virtuals write their segments into it, then it is sent.
 
     `reporter` hears of changes the database should know: device_online(device_id,
-    online) and device_info(device_id, info).
+    online) and device_info(device_id, info); it may be called from any thread.
+    open(), close() and any pollers run on the event loop; send() and phy() run on the
+    render thread (effects/renderer.py).
     """
 
     def __init__(self, *, device_id, pixel_count, ip_address, config, reporter):
