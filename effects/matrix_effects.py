@@ -23,29 +23,46 @@ def smoothstep(f):
 
 class ValueNoise:
     """Seeded 3-D value noise in 0..1: random values on an integer lattice, smoothly
-    interpolated; vectorised over arrays of x and y at one z."""
+    interpolated; `over(x, y)` evaluates it on a fixed grid of x and y at any z."""
 
     def __init__(self, random):
         self.permutation = np.concatenate([random.permutation(256)] * 2)
         self.values = random.random(256)
 
-    def lattice(self, ix, iy, iz):
-        p = self.permutation
-        return self.values[p[p[p[ix & 255] + (iy & 255)] + (iz & 255)]]
+    def over(self, x, y):
+        return GridNoise(self, x, y)
 
-    def __call__(self, x, y, z):
-        ix, iy, iz = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64), int(np.floor(z))
-        u, v, w = smoothstep(x - ix), smoothstep(y - iy), smoothstep(z - iz)
-        result = 0.0
-        for dz, weight_z in ((0, 1.0 - w), (1, w)):
-            plane = (
-                self.lattice(ix, iy, iz + dz) * (1 - u) * (1 - v)
-                + self.lattice(ix + 1, iy, iz + dz) * u * (1 - v)
-                + self.lattice(ix, iy + 1, iz + dz) * (1 - u) * v
-                + self.lattice(ix + 1, iy + 1, iz + dz) * u * v
-            )
-            result = result + plane * weight_z
-        return result
+
+class GridNoise:
+    """ValueNoise on fixed arrays x, y. What depends on x and y alone (lattice cells,
+    hashes, weights) is computed once, and the noise at each integer z once, when z first
+    needs it (z moves slowly: at speed 1 a new plane a second). A frame then only blends
+    the two planes around z: the same values, bit for bit, as interpolating all eight
+    lattice corners every frame, at a fifth of the cost."""
+
+    def __init__(self, noise, x, y):
+        self.noise = noise
+        p = noise.permutation
+        ix, iy = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
+        self.u, self.v = smoothstep(x - ix), smoothstep(y - iy)
+        # the lattice hash of each cell corner, all but its z step: p[p[ix] + iy]
+        self.hashes = [p[p[(ix + dx) & 255] + ((iy + dy) & 255)] for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1))]
+        self.planes = {}
+
+    def plane(self, iz):
+        """The noise at integer z = iz, interpolated in x and y."""
+        if iz not in self.planes:
+            if len(self.planes) >= 2:
+                self.planes = {key: plane for key, plane in self.planes.items() if key in (iz - 1, iz + 1)}
+            p, values, u, v = self.noise.permutation, self.noise.values, self.u, self.v
+            h00, h10, h01, h11 = (values[p[hashes + (iz & 255)]] for hashes in self.hashes)
+            self.planes[iz] = h00 * (1 - u) * (1 - v) + h10 * u * (1 - v) + h01 * (1 - u) * v + h11 * u * v
+        return self.planes[iz]
+
+    def __call__(self, z):
+        iz = int(np.floor(z))
+        w = smoothstep(z - iz)
+        return 0.0 + self.plane(iz) * (1.0 - w) + self.plane(iz + 1) * w
 
 
 @register
@@ -61,16 +78,17 @@ class Noise2d(MatrixEffect):
 
     def setup(self):
         super().setup()
-        self.noise = ValueNoise(self.random)
+        noise = ValueNoise(self.random)
         self.stops = parse_gradient(self.config["gradient"])
         scale = self.config["zoom"] / max(self.rows, self.columns)
-        self.noise_x, self.noise_y = self.x * scale, self.y * scale
+        x, y = self.x * scale, self.y * scale
+        # two octaves: broad shapes plus finer detail
+        self.broad, self.fine = noise.over(x, y), noise.over(x * 2 + 17.0, y * 2)
         self.live = None
 
     def render(self, t):
         z = t * self.config["speed"]
-        # two octaves: broad shapes plus finer detail
-        field = 0.7 * self.noise(self.noise_x, self.noise_y, z) + 0.3 * self.noise(self.noise_x * 2 + 17.0, self.noise_y * 2, z * 1.5)
+        field = 0.7 * self.broad(z) + 0.3 * self.fine(z * 1.5)
         rgb = sample_gradient(*self.stops, np.clip(field, 0.0, 0.999))
         if self.config["test"]:
             self.live = (t, z, float(field.min()), float(field.mean()), float(field.max()))
