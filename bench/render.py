@@ -3,7 +3,8 @@
     bench/render.sh            (or: make bench-render; runs this inside LedFx's namespace)
     python bench/render.py --baseline ../shared/bench/ledfx-baseline.sh [--out-dir bench/results]
 
-Each server runs alone, freshly started, in turn, for each matrix size (32x32, then 64x64):
+Each server runs alone, freshly started, in turn, for each matrix size (32x32, then 64x64),
+ROUNDS times (the servers take turns at going first); the report gives the median round:
 
 - LedFx 2.2.1 (`ledfx-baseline.sh start`: a fresh config): POST /api/devices a dummy device
   {pixel_count: N*N, rows: N, refresh_rate: 62} (LedFx gives the device's virtual the
@@ -339,7 +340,12 @@ def ratio(ours, theirs):
     return f"x{ours / theirs:.2f}" if theirs else "n/a"
 
 
+def median_of(rows, key):
+    return statistics.median(row[key] for row in rows)
+
+
 def markdown(results):
+    rounds = results["rounds"]
     lines = [
         "# Rendering: ledfxsite against LedFx 2.2.1",
         "",
@@ -347,28 +353,38 @@ def markdown(results):
         + (f", {results['label']}" if results.get("label") else "") + ".",
         "",
         f"Each server alone, freshly started, in the loopback-only namespace: a dummy matrix device at refresh_rate "
-        f"{REFRESH_RATE} rendering {EFFECT} with diag on, measured over {results['window_s']:g} s after {results['warmup_s']:g} s of warm-up. "
-        "r_avg is each server's own virtual_diag (per-second reports: mean, and min-max of the reports); CPU is the server "
-        "process's utime + stime (all threads, and any children) over the same wall window, % of one core.",
+        f"{REFRESH_RATE} rendering {EFFECT} with diag on, measured over {results['window_s']:g} s after {results['warmup_s']:g} s "
+        f"of warm-up; {rounds} round{'s' if rounds > 1 else ''}, the two servers taking turns at going first. "
+        "r_avg is each server's own virtual_diag (the mean of its per-second reports); CPU is the server process's "
+        "utime + stime (all threads, and any children) over the same wall window, % of one core. "
+        + ("Figures are the median of the rounds, with the lowest and highest round in brackets." if rounds > 1 else ""),
         "",
         "| size | r_avg ms, ours | r_avg ms, LedFx | ours/LedFx | CPU %, ours | CPU %, LedFx | ours/LedFx | fps ours / LedFx (as reported) |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    by_key = {(row["server"], row["size"]): row for row in results["servers"]}
     notes = []
     for size in results["sizes"]:
-        ours, ledfx = by_key.get(("ledfxsite", size)), by_key.get(("LedFx 2.2.1", size))
+        ours = [row for row in results["servers"] if row["server"] == "ledfxsite" and row["size"] == size]
+        ledfx = [row for row in results["servers"] if row["server"] == "LedFx 2.2.1" and row["size"] == size]
         if not ours or not ledfx:
             continue
-        cell = lambda row: f"{row['r_avg_ms_mean']:.3f} ({row['r_avg_ms_min']:.3f}-{row['r_avg_ms_max']:.3f})"  # noqa: E731
+
+        def cell(rows, key, digits):
+            text = f"{median_of(rows, key):.{digits}f}"
+            if len(rows) > 1:
+                text += f" ({min(row[key] for row in rows):.{digits}f}-{max(row[key] for row in rows):.{digits}f})"
+            return text
+
+        r_ours, r_ledfx = median_of(ours, "r_avg_ms_mean"), median_of(ledfx, "r_avg_ms_mean")
+        cpu_ours, cpu_ledfx = median_of(ours, "cpu_percent_of_one_core"), median_of(ledfx, "cpu_percent_of_one_core")
         lines.append(
-            f"| {size} | {cell(ours)} | {cell(ledfx)} | {ratio(ours['r_avg_ms_mean'], ledfx['r_avg_ms_mean'])} "
-            f"| {ours['cpu_percent_of_one_core']:.1f} | {ledfx['cpu_percent_of_one_core']:.1f} "
-            f"| {ratio(ours['cpu_percent_of_one_core'], ledfx['cpu_percent_of_one_core'])} "
-            f"| {ours['fps_mean']:g} / {ledfx['fps_mean']:g} |"
+            f"| {size} | {cell(ours, 'r_avg_ms_mean', 3)} | {cell(ledfx, 'r_avg_ms_mean', 3)} | {ratio(r_ours, r_ledfx)} "
+            f"| {cell(ours, 'cpu_percent_of_one_core', 1)} | {cell(ledfx, 'cpu_percent_of_one_core', 1)} | {ratio(cpu_ours, cpu_ledfx)} "
+            f"| {median_of(ours, 'fps_mean'):g} / {median_of(ledfx, 'fps_mean'):g} |"
         )
-        true_mean = ledfx["r_avg_ms_mean"] * ledfx["fps_mean"] / (ledfx["fps_mean"] + 1)
-        notes.append(f"{size}: LedFx's true mean {true_mean:.3f} ms, ours/LedFx {ratio(ours['r_avg_ms_mean'], true_mean)}")
+        fps_ledfx = median_of(ledfx, "fps_mean")
+        true_mean = r_ledfx * fps_ledfx / (fps_ledfx + 1)
+        notes.append(f"{size}: LedFx's true mean {true_mean:.3f} ms, ours/LedFx {ratio(r_ours, true_mean)}")
     lines += [
         "",
         "LedFx counts one frame too few each second (it reports 61 for 62 frames) and divides the second's total render "
@@ -379,13 +395,16 @@ def markdown(results):
         "clamping or flushing the frame); ours times the effect's render() (which returns the finished uint8 frame) "
         "in the thread that renders it. Both include any wait for the GIL during the render.",
         "",
-        "| server | size | CPU % | busiest threads (% of one core) | machine busy % (all cores, everything) | load avg before |",
-        "|---|---|---|---|---|---|",
+        "Every measurement (per-second r_avg: lowest-highest report; machine busy: the whole machine over the window, "
+        "everything on it, so other work on a shared machine shows here):",
+        "",
+        "| round | server | size | r_avg ms (per-second range) | CPU % | busiest threads (% of one core) | machine busy % (all cores) | load avg before |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for row in results["servers"]:
         threads = ", ".join(f"{thread['name']} {thread['cpu_percent']}" for thread in row["busiest_threads"])
-        lines.append(f"| {row['server']} | {row['size']} | {row['cpu_percent_of_one_core']:.1f} | {threads} "
-                     f"| {row['machine_busy_percent_of_all_cores']} | {row['loadavg_1min_before']} |")
+        lines.append(f"| {row['round']} | {row['server']} | {row['size']} | {row['r_avg_ms_mean']:.3f} ({row['r_avg_ms_min']:.3f}-{row['r_avg_ms_max']:.3f}) "
+                     f"| {row['cpu_percent_of_one_core']:.1f} | {threads} | {row['machine_busy_percent_of_all_cores']} | {row['loadavg_1min_before']} |")
     load = results.get("four_virtuals")
     if load:
         lines += [
@@ -432,6 +451,7 @@ def main():
     parser.add_argument("--sizes", default="32,64", help="matrix sizes N (NxN), comma-separated")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3, help="measure every server and size this many times")
     parser.add_argument("--no-ours-only", action="store_true", help="skip the bare render() timings and the four-virtual run")
     parser.add_argument("--label", default="", help="a note stored with the results (e.g. before/after)")
     parser.add_argument("--out-dir", default=str(PROJECT_DIR / "bench" / "results"))
@@ -446,13 +466,15 @@ def main():
         "sizes": [f"{size}x{size}" for size in sizes],
         "warmup_s": args.warmup,
         "window_s": args.window,
+        "rounds": args.rounds,
         "servers": [],
     }
-    for size in sizes:
-        servers = ([LedFx(args.baseline)] if args.baseline else []) + [Ours()]
-        for server in servers:
-            with server:
-                results["servers"].append(measure(server, size, args.warmup, args.window))
+    for number in range(1, args.rounds + 1):
+        for size in sizes:
+            servers = ([LedFx(args.baseline)] if args.baseline else []) + [Ours()]
+            for server in servers if number % 2 else reversed(servers):  # take turns at going first
+                with server:
+                    results["servers"].append({"round": number, **measure(server, size, args.warmup, args.window)})
     if not args.no_ours_only:
         results["four_virtuals"] = four_virtuals(args.warmup, args.window)
         results["effect_timings"] = effect_timings()
