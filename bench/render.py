@@ -439,7 +439,10 @@ def markdown(results):
 def git_commit():
     try:
         commit = subprocess.run(["git", "-C", str(PROJECT_DIR), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(PROJECT_DIR), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_DIR), "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/results"],
+            capture_output=True, text=True,
+        ).stdout.strip()
         return commit + ("+changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
