@@ -152,6 +152,7 @@ class Renderer:
                 if spec is None or not spec.same_layout(loop.spec):
                     loop.stopped = True
                     del self.loops[virtual_id]
+                    logger.info("stopped rendering %s", virtual_id)
             self.close_unused_outputs(specs)
         for virtual_id, spec in specs.items():
             if virtual_id in self.loops:

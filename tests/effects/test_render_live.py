@@ -9,7 +9,7 @@ import pytest
 
 from effects import services
 from effects.models import Virtual
-from tests.conftest import daphne_command, free_port, http, ws_connect, ws_json
+from tests.conftest import daphne_command, free_port, http, ws_connect, ws_json, ws_subscribe
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +21,7 @@ REFRESH_RATE = 62
 async def subscribed_socket(server, *event_types):
     sock, _ = await ws_connect(server.ws)
     for number, event_type in enumerate(event_types, 1):
-        await sock.send(json.dumps({"id": number, "type": "subscribe_event", "event_type": event_type}))
-    await sock.send(json.dumps({"id": 999, "type": "probe"}))
-    assert (await ws_json(sock))["id"] == 999
+        await ws_subscribe(sock, number, event_type)
     return sock
 
 
@@ -73,8 +71,16 @@ async def assert_diag_at_one_hertz(sock, count=5):
     assert all(0.5 <= interval <= 1.5 for interval in intervals), intervals  # and no gap or burst
 
 
-async def run_the_render_flow(server, restart_worker=None):
-    sock = await subscribed_socket(server, "virtual_diag", "general_diag")
+async def read_until_synced(server, sock):
+    """Everything already on its way to the socket, up to a client_sync sent now."""
+    await http("POST", server.http + "/api/clients", json={"action": "sync", "client_id": "caught-up"})
+    while (await ws_json(sock)).get("client_id") != "caught-up":
+        pass
+
+
+async def run_the_render_flow(server, renderer, restart_worker=None):
+    """renderer(): the live process that renders now (its log says when a loop stops)."""
+    sock = await subscribed_socket(server, "virtual_diag", "general_diag", "client_sync")
     await create_matrix(server)
     await set_effect(server, {"diag": True})
     await assert_diag_at_one_hertz(sock)
@@ -90,12 +96,8 @@ async def run_the_render_flow(server, restart_worker=None):
 
     response = await http("DELETE", server.http + "/api/virtuals/matrix/effects")
     assert response.json() == {"status": "success", "effect": {}}
-    await asyncio.sleep(1.2)  # an event already on its way may still arrive
-    while True:
-        try:
-            await asyncio.wait_for(sock.recv(), 0.05)
-        except asyncio.TimeoutError:
-            break
+    await asyncio.to_thread(renderer().wait_for_log, "stopped rendering matrix")
+    await read_until_synced(server, sock)
     await assert_no_event(sock, "virtual_diag", 2.5)
     await sock.close()
 
@@ -106,14 +108,14 @@ async def test_render_worker_over_redis(live_servers, live_workers):
     workers = [live_workers()]
 
     async def restart_worker():
-        sock = await subscribed_socket(server, "virtual_diag")
-        workers[0].kill()
-        await asyncio.sleep(1.2)
+        sock = await subscribed_socket(server, "virtual_diag", "client_sync")
+        workers[-1].kill()
+        await read_until_synced(server, sock)
         await assert_no_event(sock, "virtual_diag", 2.0)
         workers.append(live_workers())  # state lives in the database: the new worker resumes the virtual
         await sock.close()
 
-    await run_the_render_flow(server, restart_worker)
+    await run_the_render_flow(server, lambda: workers[-1], restart_worker)
     server.assert_clean_log()
     for worker in workers:
         worker.assert_clean_log()
@@ -122,7 +124,7 @@ async def test_render_worker_over_redis(live_servers, live_workers):
 @pytest.mark.asyncio
 async def test_render_in_the_embedded_mode(live_servers):
     server = live_servers(REDIS_URL="")
-    await run_the_render_flow(server)
+    await run_the_render_flow(server, lambda: server)
     server.assert_clean_log()
 
 
