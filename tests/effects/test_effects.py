@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from effects.base import EFFECTS
+from effects.matrix_effects import ValueNoise
 from ledfxsite.schema import Invalid
 
 SIZES = [(1, 300), (32, 32), (16, 48)]
@@ -122,3 +123,35 @@ def test_game_of_life_follows_the_rules():
     life.render(0.0)
     life.render(1.0)  # one generation
     assert np.argwhere(life.cells).tolist() == [[1, 2], [2, 2], [3, 2]]
+
+
+def test_noise2d_grid_noise_is_trilinear_value_noise_at_any_z():
+    """GridNoise caches planes per integer z; it must equal interpolating the eight lattice
+    corners directly, also when z goes back or jumps."""
+    random = np.random.default_rng(3)
+    noise = ValueNoise(random)
+    x, y = random.random((4, 5)) * 40, random.random((4, 5)) * 40
+    p, values = noise.permutation, noise.values
+
+    def lattice(ix, iy, iz):
+        return values[p[p[p[ix & 255] + (iy & 255)] + (iz & 255)]]
+
+    def fade(f):
+        return f * f * (3 - 2 * f)
+
+    def direct(z):
+        ix, iy, iz = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64), int(np.floor(z))
+        u, v, w = fade(x - ix), fade(y - iy), fade(z - iz)
+        total = 0.0
+        for dz, weight in ((0, 1 - w), (1, w)):
+            total = total + weight * (
+                lattice(ix, iy, iz + dz) * (1 - u) * (1 - v)
+                + lattice(ix + 1, iy, iz + dz) * u * (1 - v)
+                + lattice(ix, iy + 1, iz + dz) * (1 - u) * v
+                + lattice(ix + 1, iy + 1, iz + dz) * u * v
+            )
+        return total
+
+    grid = noise.over(x, y)
+    for z in (0.0, 0.25, 0.999, 1.0, 3.7, 2.2, 300.5, -1.5):
+        np.testing.assert_allclose(grid(z), direct(z), rtol=0, atol=1e-12)
