@@ -8,10 +8,9 @@ never block), all without the event loop: per frame there is one wake-up, of thi
 Only what is rare goes back to the event loop, with call_soon_threadsafe: virtual_diag /
 general_diag once a second, and the outputs' online/offline and device-info reports.
 
-Measured with bench/render.py (32x32 noise2d at 62 fps): an asyncio task per virtual that
-handed every frame to a thread pool and back woke the event loop twice a frame and kept
-its thread at 2.8 % of a core beside 6.3 % for the render; with this thread the event
-loop's thread stays at 0.2 %.
+An asyncio task per virtual that handed every frame to a thread pool and back woke the
+event loop twice a frame; bench/render.py's per-thread CPU shows what that cost
+(bench/results/render-20261127T050028Z.md, before, against render-latest.md).
 """
 
 import asyncio
