@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
 # The realtime API benchmark, LedFx 2.2.1 and ledfxsite side by side from one run.
 #
-#   bench/realtime.sh            (or: make bench-realtime)
+#   flock /tmp/ledfxsite-bench.lock bench/realtime.sh      (or: make bench-realtime)
 #
 # Every server runs alone (the previous one stopped) inside the loopback-only network
 # namespace of ../shared/bench/ledfx-baseline.sh, and the same client, bench/wsload.py,
-# measures it. Deployments of ours:
-#   embedded   one daphne, in-memory channel layers, SQLite (what `make run` serves)
-#   redis-2    two daphne processes over Redis (pub/sub events layer), SQLite; the
-#              client spreads its websockets over both
-# Results: bench/results/realtime-<time>.json and .md (and realtime-latest.md).
+# measures it. Every server renders a 32x32 noise2d virtual at 62 fps during the whole
+# measurement, as `make run` does (wsload --noise2d reports the rendered fps from
+# virtual_diag). Deployments, in this order ($DEPLOYMENTS picks some; LedFx stays first,
+# the reference of the ratios):
+#   ledfx        LedFx 2.2.1: a dummy device of 1024 pixels in 32 rows, noise2d, via REST
+#   floor        bench/daphne_floor.py: the least an ASGI app can do for this client,
+#                under daphne, with noise2d rendering in a thread (daphne's own cost)
+#   embedded     one daphne, in-memory channel layers, SQLite, rendering in-process:
+#                what `make run` serves (migrate, create_demo, daphne)
+#   embedded-gc  the same with LEDFXSITE_GC_TUNING=0 (no gc.freeze / thresholds, see
+#                ledfxsite/asgi.py): connect and fan-out only
+#   redis        two daphne processes over Redis (pub/sub events layer), SQLite, and
+#                `runworker effects` rendering; the client spreads its websockets over both
+# Results: bench/results/realtime-<time>[-$TAG].json and .md, and realtime-latest.md when
+# every deployment ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASELINE=${BASELINE:-$(cd .. && pwd)/shared/bench/ledfx-baseline.sh}
@@ -20,6 +30,9 @@ WORK=$(mktemp -d /tmp/ledfxsite-bench.XXXXXX)
 OUT=bench/results
 mkdir -p "$OUT"
 WSLOAD_ARGS=${WSLOAD_ARGS:-}
+ALL_DEPLOYMENTS="ledfx floor embedded embedded-gc redis"
+DEPLOYMENTS=${DEPLOYMENTS:-$ALL_DEPLOYMENTS}
+TAG=${TAG:-}  # appended to the result files' names
 PIDS=()
 
 cleanup() {
@@ -53,33 +66,71 @@ start_daphne() {  # port, env...
   wait_port "$port"
 }
 
-echo "== LedFx 2.2.1"
-bash "$BASELINE" install >/dev/null
-bash "$BASELINE" start
-LEDFX_PID=$(cat "${LEDFX_HOME:-/tmp/ledfx-baseline}/ledfx.pid")
-in_ns "$PY" bench/wsload.py --name "LedFx 2.2.1" --url http://127.0.0.1:8888 --pid "$LEDFX_PID" \
-  --out "$WORK/1-ledfx.json" $WSLOAD_ARGS
-bash "$BASELINE" stop
+start_worker() {  # env...
+  env "$@" bash "$BASELINE" exec "$PY" manage.py runworker effects > "$WORK/worker.log" 2>&1 &
+  PIDS+=($!)
+}
 
-echo "== ledfxsite, embedded"
-DATA_DIR=$WORK/embedded "$PY" manage.py migrate -v0
-start_daphne 8890 DATA_DIR="$WORK/embedded" LOG_LEVEL=WARNING
-in_ns "$PY" bench/wsload.py --name "ledfxsite embedded (1 daphne)" --url http://127.0.0.1:8890 \
-  --pid "${PIDS[0]}" --out "$WORK/2-embedded.json" $WSLOAD_ARGS
-stop_ours
+want() { [[ " $DEPLOYMENTS " == *" $1 "* ]]; }
 
-echo "== ledfxsite, two daphne processes over Redis"
-in_ns redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-  --pidfile "$WORK/redis.pid" --dir "$WORK" --logfile "$WORK/redis.log"
-MULTI_ENV=(DATA_DIR="$WORK/multi" REDIS_URL=redis://127.0.0.1:6390/0 LOG_LEVEL=WARNING)
-env "${MULTI_ENV[@]}" "$PY" manage.py migrate -v0
-start_daphne 8890 "${MULTI_ENV[@]}"
-start_daphne 8891 "${MULTI_ENV[@]}"
-in_ns "$PY" bench/wsload.py --name "ledfxsite 2 daphne + Redis" --url http://127.0.0.1:8890 --url http://127.0.0.1:8891 \
-  --pid "${PIDS[0]}" --pid "${PIDS[1]}" --out "$WORK/3-redis.json" $WSLOAD_ARGS
-stop_ours
+if want ledfx; then
+  echo "== LedFx 2.2.1"
+  bash "$BASELINE" install >/dev/null
+  bash "$BASELINE" start
+  LEDFX_PID=$(cat "${LEDFX_HOME:-/tmp/ledfx-baseline}/ledfx.pid")
+  in_ns "$PY" bench/wsload.py --name "LedFx 2.2.1" --url http://127.0.0.1:8888 --pid "$LEDFX_PID" \
+    --noise2d --out "$WORK/1-ledfx.json" $WSLOAD_ARGS
+  bash "$BASELINE" stop
+fi
 
-"$PY" bench/summarize.py "$WORK"/[0-9]-*.json --json "$OUT/realtime-$STAMP.json" --markdown "$OUT/realtime-$STAMP.md"
-cp "$OUT/realtime-$STAMP.md" "$OUT/realtime-latest.md"
-cat "$OUT/realtime-$STAMP.md"
-if grep -l "Traceback" "$WORK"/daphne-*.log >/dev/null 2>&1; then echo "server logs with errors: $WORK" >&2; fi
+if want floor; then
+  echo "== daphne floor (bench/daphne_floor.py)"
+  FLOOR_RENDER=1 bash "$BASELINE" exec "$DAPHNE" -b 127.0.0.1 -p 8892 bench.daphne_floor:application \
+    > "$WORK/daphne-8892.log" 2>&1 &
+  PIDS+=($!)
+  wait_port 8892
+  in_ns "$PY" bench/wsload.py --name "daphne floor (minimal app)" --url http://127.0.0.1:8892 \
+    --pid "${PIDS[0]}" --watch-diag --out "$WORK/2-floor.json" $WSLOAD_ARGS
+  stop_ours
+fi
+
+if want embedded; then
+  echo "== ledfxsite, embedded"
+  DATA_DIR=$WORK/embedded "$PY" manage.py migrate -v0
+  DATA_DIR=$WORK/embedded "$PY" manage.py create_demo
+  start_daphne 8890 DATA_DIR="$WORK/embedded" LOG_LEVEL=WARNING
+  in_ns "$PY" bench/wsload.py --name "ledfxsite embedded (1 daphne)" --url http://127.0.0.1:8890 \
+    --pid "${PIDS[0]}" --noise2d --out "$WORK/3-embedded.json" $WSLOAD_ARGS
+  stop_ours
+fi
+
+if want embedded-gc; then
+  echo "== ledfxsite, embedded, gc untuned"
+  DATA_DIR=$WORK/embedded-gc "$PY" manage.py migrate -v0
+  DATA_DIR=$WORK/embedded-gc "$PY" manage.py create_demo
+  start_daphne 8890 DATA_DIR="$WORK/embedded-gc" LOG_LEVEL=WARNING LEDFXSITE_GC_TUNING=0
+  in_ns "$PY" bench/wsload.py --name "ledfxsite embedded, gc untuned" --url http://127.0.0.1:8890 \
+    --pid "${PIDS[0]}" --noise2d --only connect,fanout --out "$WORK/4-embedded-gc.json" $WSLOAD_ARGS
+  stop_ours
+fi
+
+if want redis; then
+  echo "== ledfxsite, two daphne processes over Redis, runworker effects"
+  in_ns redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+    --pidfile "$WORK/redis.pid" --dir "$WORK" --logfile "$WORK/redis.log"
+  MULTI_ENV=(DATA_DIR="$WORK/multi" REDIS_URL=redis://127.0.0.1:6390/0 LOG_LEVEL=WARNING)
+  env "${MULTI_ENV[@]}" "$PY" manage.py migrate -v0
+  env "${MULTI_ENV[@]}" bash "$BASELINE" exec "$PY" manage.py create_demo  # fires its events over Redis
+  start_daphne 8890 "${MULTI_ENV[@]}"
+  start_daphne 8891 "${MULTI_ENV[@]}"
+  start_worker "${MULTI_ENV[@]}"
+  in_ns "$PY" bench/wsload.py --name "ledfxsite 2 daphne + Redis" --url http://127.0.0.1:8890 --url http://127.0.0.1:8891 \
+    --pid "${PIDS[0]}" --pid "${PIDS[1]}" --noise2d --out "$WORK/5-redis.json" $WSLOAD_ARGS
+  stop_ours
+fi
+
+NAME=realtime-$STAMP${TAG:+-$TAG}
+"$PY" bench/summarize.py "$WORK"/[0-9]-*.json --json "$OUT/$NAME.json" --markdown "$OUT/$NAME.md"
+[[ $DEPLOYMENTS == "$ALL_DEPLOYMENTS" ]] && cp "$OUT/$NAME.md" "$OUT/realtime-latest.md"
+cat "$OUT/$NAME.md"
+if grep -l "Traceback" "$WORK"/daphne-*.log "$WORK"/worker.log >/dev/null 2>&1; then echo "server logs with errors: $WORK" >&2; fi

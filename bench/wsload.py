@@ -10,6 +10,8 @@ Measures, against the server at --url:
   sustained  delivered events/s over a window while POSTs fire as fast as they are answered,
              with lost and duplicated deliveries counted
   idle       RSS growth per idle websocket (needs --pid: the server's pids; children included)
+  render     with --noise2d (or --watch-diag): the frame rate of the server's rendering, from
+             its virtual_diag events over the whole measurement
 
 The websocket client is a small asyncio protocol rather than a library, so that one client
 process can hold thousands of sockets without being the bottleneck: it timestamps frames
@@ -25,6 +27,7 @@ import resource
 import statistics
 import struct
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -318,6 +321,7 @@ async def measure_sustained(target, subscribers, seconds, posters):
         "subscribers": subscribers,
         "events_fired": len(acked),
         "deliveries_expected": len(acked) * subscribers,
+        "posts_per_s": round(len(acked) / (end - start)),
         "delivered_per_s": round(in_window / (end - start)),
         "lost": lost,
         "duplicated": duplicated,
@@ -360,11 +364,59 @@ async def measure_idle(target, count, pids):
     return {"sockets": count, "rss_before_kib": before, "rss_after_kib": after, "kib_per_socket": round((after - before) / count, 1)}
 
 
+def rest(base_url, method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base_url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def ensure_noise2d(base_url):
+    """A 32x32 noise2d virtual rendering at 62 fps with diag on (for virtual_diag), set up
+    through the LedFx REST API that both servers speak: the virtual already rendering
+    noise2d (ledfxsite's create_demo, what `make run` creates), else the virtual of a new
+    dummy device of 1024 pixels in 32 rows (LedFx names it after the device)."""
+    virtuals = rest(base_url, "GET", "/api/virtuals")["virtuals"]
+    virtual_id = next((key for key, virtual in virtuals.items() if (virtual.get("effect") or {}).get("type") == "noise2d"), None)
+    if virtual_id is None:
+        config = {"name": "Demo Matrix", "pixel_count": 1024, "rows": 32, "refresh_rate": 62}
+        virtual_id = rest(base_url, "POST", "/api/devices", {"type": "dummy", "config": config})["device"]["id"]
+    rest(base_url, "POST", f"/api/virtuals/{virtual_id}/effects", {"type": "noise2d", "config": {"diag": True}})
+    return virtual_id
+
+
+async def open_diag_watcher(target):
+    client, _ = await open_client(target)
+    client.send_json({"id": 1, "type": "subscribe_event", "event_type": "virtual_diag"})
+    return client, now()
+
+
+def render_summary(client, opened):
+    fps = [json.loads(payload).get("fps") for _, payload in client.frames]
+    fps = [value for value in fps if isinstance(value, int)]
+    client.close()
+    if not fps:
+        return {"reports": 0, "seconds": round(now() - opened)}
+    return {
+        "reports": len(fps),
+        "seconds": round(now() - opened),
+        "fps_min": min(fps),
+        "fps_mean": round(statistics.fmean(fps), 2),
+        "fps_max": max(fps),
+    }
+
+
 async def main(args):
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     target = Target(args.url)
     result = {"name": args.name, "urls": args.url, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    watcher = None
+    if args.noise2d:
+        result["rendering"] = await asyncio.to_thread(ensure_noise2d, args.url[0])
+        await asyncio.sleep(3)  # the effect starts, the first whole second is measured
+    if args.noise2d or args.watch_diag:
+        watcher = await open_diag_watcher(target)
     # Idle memory first, on a fresh server, before other tests have grown its heap.
     if "idle" in args.only and args.pid:
         result["idle"] = await measure_idle(target, args.idle, args.pid)
@@ -383,6 +435,9 @@ async def main(args):
         for subscribers in args.subscribers:
             result["sustained"][str(subscribers)] = await measure_sustained(target, subscribers, args.seconds, args.posters)
             print(args.name, "sustained", subscribers, result["sustained"][str(subscribers)], flush=True)
+    if watcher is not None:
+        result["render"] = render_summary(*watcher)
+        print(args.name, "render", result["render"], flush=True)
     if args.out:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
@@ -399,6 +454,8 @@ def parse_args():
     parser.add_argument("--posters", type=int, default=4, help="concurrent POST loops in the sustained test")
     parser.add_argument("--idle", type=int, default=2000)
     parser.add_argument("--only", type=lambda text: set(text.split(",")), default={"connect", "fanout", "sustained", "idle"})
+    parser.add_argument("--noise2d", action="store_true", help="set up a 32x32 noise2d virtual (diag on) and report its fps")
+    parser.add_argument("--watch-diag", action="store_true", help="report the fps of virtual_diag events the server fires anyway")
     parser.add_argument("--out")
     return parser.parse_args()
 
