@@ -29,9 +29,8 @@ def succeeded(**fields):
 
 def ledfx_endpoint(*methods, bodies=None):
     """CSRF-exempt (LedFx clients send no token), method-checked. A POST or PUT body must
-    be a JSON object; when `bodies` declares a Schema for the method, the body arrives
-    cleaned by it as `body`, else as it is. ServiceError becomes a failed response."""
-    bodies = bodies or {}
+    be a JSON object fitting the Schema `bodies` declares for the method; it arrives
+    cleaned as `body`. ServiceError becomes a failed response."""
 
     def decorate(view):
         @csrf_exempt
@@ -40,8 +39,7 @@ def ledfx_endpoint(*methods, bodies=None):
         def endpoint(request, **kwargs):
             try:
                 if request.method in ("POST", "PUT"):
-                    body = json_object(request.body)
-                    kwargs["body"] = bodies[request.method].clean(body) if request.method in bodies else body
+                    kwargs["body"] = bodies[request.method].clean(json_object(request.body))
                 return view(request, **kwargs)
             except UnreadableBody as error:
                 return JsonResponse(error.payload, status=error.status)
