@@ -28,6 +28,7 @@ from ledfxsite.constants import (
     MAX_CLIENTS_API_BODY_BYTES,
     TRUE_WORDS,
 )
+from ledfxsite.direct_send import daphne_websocket, write_text_frames
 from ledfxsite.events import afire_event
 
 logger = logging.getLogger(__name__)
@@ -108,7 +109,12 @@ class ClientConsumer(DirectConsumer):
             await self.send({"type": "websocket.close"})
             raise StopConsumer from None
         await self.send({"type": "websocket.accept", "subprotocol": chosen_subprotocol(self.scope.get("subprotocols", ()))})
-        await self.send_text(protocol.client_id_frame(self.client_id))
+        self.direct_socket = daphne_websocket(self.base_send)  # the event hub writes events there
+        # Under daphne the first frame leaves now, with the handshake's answer, not after
+        # the events below at the event loop's next turn.
+        first_frame = protocol.client_id_frame(self.client_id)
+        if not write_text_frames(self.direct_socket, [first_frame], {}, flush=True):
+            await self.send_text(first_frame)
         self.log.info("connected from %s", self.client_ip)
         await afire_event(
             "client_connected", exclude_client_id=self.client_id, client_id=self.client_id, client_ip=self.client_ip

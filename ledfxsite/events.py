@@ -17,6 +17,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from ledfxsite import wire
+from ledfxsite.direct_send import write_text_frames
 from ledfxsite.layers import EVENTS_LAYER, receive_waiting_out_errors
 from ledfxsite.streaks import FailureStreak
 
@@ -129,12 +130,15 @@ class EventHub:
             await self.deliver(batch)
 
     async def deliver(self, messages):
-        """Write each event to its matching subscriptions, in firing order per socket."""
+        """Write each event to its matching subscriptions, in firing order per socket:
+        straight to the socket under daphne (ledfxsite.direct_send), else through ASGI."""
         outbox = frames_by_connection(messages, self.members)
+        encoded = {}
         for position, (connection, frames) in enumerate(outbox.items(), 1):
             try:
-                for frame in frames:
-                    await connection.send_text(frame)
+                if not write_text_frames(connection.direct_socket, frames, encoded):
+                    for frame in frames:
+                        await connection.send_text(frame)
             except Exception:
                 connection.log.exception("event delivery failed")
             if position % self.DELIVERY_CHUNK == 0:
@@ -142,9 +146,11 @@ class EventHub:
 
 
 def frames_by_connection(messages, members):
-    """{connection: [frame, ...]} for a batch of layer messages."""
+    """{connection: [frame, ...]} for a batch of layer messages; equal frames are one
+    object (made once per event and subscription id)."""
     outbox = {}
-    for message in messages:
+    made = {}
+    for position, message in enumerate(messages):
         subscribers = members.get(message["event_type"])
         if not subscribers:
             continue
@@ -160,5 +166,8 @@ def frames_by_connection(messages, members):
                         fields = json.loads("{" + body)
                     if not wire.filter_matches(event_filter, fields):
                         continue
-                outbox.setdefault(connection, []).append(wire.event_frame(subscription_id, body))
+                frame = made.get((position, subscription_id))
+                if frame is None:
+                    frame = made[position, subscription_id] = wire.event_frame(subscription_id, body)
+                outbox.setdefault(connection, []).append(frame)
     return outbox

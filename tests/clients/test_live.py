@@ -6,7 +6,7 @@ import json
 import pytest
 import websockets
 
-from tests.conftest import http, ws_connect, ws_json
+from tests.conftest import http, ws_connect, ws_json, ws_subscribe
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -114,5 +114,19 @@ async def test_client_info_detail_over_rest(live_servers):
     assert {key: detail[client_id][key] for key in ("ip", "name", "type", "device_id")} == {
         "ip": "127.0.0.1", "name": "Pi", "type": "visualiser", "device_id": None,
     }
+    await sock.close()
+    server.assert_clean_log()
+
+
+@pytest.mark.parametrize("length", [200, 60000])
+async def test_long_events_reach_subscribers_intact(live_servers, length):
+    """Under daphne, events are framed by ledfxsite.direct_send: 16-bit lengths too."""
+    server = live_servers()
+    sock, _ = await ws_connect(server.ws)
+    await ws_subscribe(sock, 5, "client_sync")
+    tag = "x" * length
+    response = await http("POST", server.http + "/api/clients", json={"action": "sync", "client_id": tag})
+    assert response.status_code == 200
+    assert await ws_json(sock) == {"id": 5, "type": "event", "event_type": "client_sync", "client_id": tag}
     await sock.close()
     server.assert_clean_log()

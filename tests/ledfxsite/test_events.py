@@ -15,6 +15,8 @@ pytestmark = pytest.mark.asyncio
 
 
 class RecordingConnection:
+    direct_socket = None  # not a daphne websocket: frames go through send_text
+
     def __init__(self, client_id):
         self.client_id = client_id
         self.frames = []

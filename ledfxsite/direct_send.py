@@ -1,0 +1,70 @@
+"""Event frames written straight to daphne's websockets, for fan-out.
+
+Through ASGI, each frame to each socket goes through daphne's send (a coroutine and its
+checks), autobahn's framing (with its per-frame debug log arguments), and Twisted's
+buffered write, which registers the socket for writing in the event loop and unregisters
+it after the send on the next turn. For a frame to a thousand sockets that is most of the
+time (bench/daphne_floor.py shows daphne's own cost). Here a frame is encoded once per
+batch and written to each socket right away when nothing is queued before it, as asyncio's
+transports do; otherwise it is appended to Twisted's buffer behind what is queued, so the
+order of frames on a socket is kept. Frames are plain text frames from server to client
+(unmasked, unfragmented, no extension), exactly what autobahn sends for them.
+"""
+
+import functools
+import struct
+
+
+def daphne_websocket(send):
+    """The daphne protocol behind an ASGI websocket `send`, or None (another server, or
+    the test communicators): then frames go through `send` as usual."""
+    if not isinstance(send, functools.partial) or not send.args:
+        return None
+    from daphne.ws_protocol import WebSocketProtocol
+    from twisted.internet.tcp import Connection
+
+    websocket = send.args[0]
+    if isinstance(websocket, WebSocketProtocol) and isinstance(websocket.transport, Connection):
+        return websocket
+    return None
+
+
+def text_frame(text):
+    payload = text.encode()
+    length = len(payload)
+    if length < 126:
+        return struct.pack("!BB", 0x81, length) + payload
+    if length < 65536:
+        return struct.pack("!BBH", 0x81, 126, length) + payload
+    return struct.pack("!BBQ", 0x81, 127, length) + payload
+
+
+def write_text_frames(websocket, texts, encoded, flush=False):
+    """Write text frames to an open daphne websocket; False, having written nothing, when
+    the websocket is None or not open (the caller sends them through ASGI, which knows
+    what to do with a closing socket). `encoded` maps a text to its frame for one batch,
+    so that a frame going to many sockets is encoded once. With `flush`, what is queued
+    before them (the handshake's answer) is sent with them now rather than at the event
+    loop's next turn."""
+    if (
+        websocket is None
+        or websocket.state != websocket.STATE_OPEN
+        or websocket.send_queue
+        or websocket._perMessageCompress is not None
+    ):
+        return False
+    transport = websocket.transport
+    if not transport.connected or transport.disconnecting or transport._writeDisconnected:
+        return False
+    data = b"".join([encoded.get(text) or encoded.setdefault(text, text_frame(text)) for text in texts])
+    if not transport._tempDataLen and transport.offset == len(transport.dataBuffer):
+        written = transport.writeSomeData(data)
+        if not isinstance(written, int):  # the connection is lost: Twisted's next write finds out
+            written = 0
+        if written == len(data):
+            return True
+        data = data[written:]
+    transport.write(data)
+    if flush:
+        transport.doWrite()  # what it does not take stays queued; an error is found again by the reactor
+    return True
