@@ -74,9 +74,21 @@ class DirectConsumer(AsyncConsumer):
     """A consumer with no layer channel of its own (events arrive through the process's
     EventHub) and no per-message thread hop: Channels' dispatch closes stale database
     connections in a thread on every message, which database_sync_to_async already does
-    around the database work that needs it."""
+    around the database work that needs it. With one source of messages it awaits them
+    directly, rather than through a task per message and asyncio.wait (Channels'
+    await_many_dispatch), which every idle socket kept alive."""
 
     channel_layer_alias = None
+
+    async def __call__(self, scope, receive, send):
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
 
     async def dispatch(self, message):
         await getattr(self, get_handler_name(message))(message)
@@ -89,7 +101,6 @@ class ClientConsumer(DirectConsumer):
         self.process = self.scope["server_process"]
         self.client_id = str(uuid.uuid4())
         self.client_ip = client_ip(self.scope, settings.TRUSTED_PROXIES)
-        self.log = ConnectionLog(logger, {"client_id": self.client_id})
         self.subscriptions = {}  # subscription id -> event type
         self.subscriptions_by_type = {}  # event type -> {subscription id: event filter}
         self.name = None
@@ -120,6 +131,11 @@ class ClientConsumer(DirectConsumer):
             "client_connected", exclude_client_id=self.client_id, client_id=self.client_id, client_ip=self.client_ip
         )
         await afire_event("clients_updated")
+
+    @property
+    def log(self):
+        """This connection's logger, made when something is logged (not kept per socket)."""
+        return ConnectionLog(logger, {"client_id": self.client_id})
 
     async def websocket_receive(self, message):
         text = message.get("text")

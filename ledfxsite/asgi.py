@@ -25,19 +25,21 @@ from django.urls import re_path  # noqa: E402
 from clients.registry import ClientRegistry  # noqa: E402
 from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E402
 from effects.worker import RenderWorker  # noqa: E402
+from ledfxsite.database import WalCheckpoint  # noqa: E402
 from ledfxsite.process import ServerProcessMiddleware  # noqa: E402
-from ledfxsite.transport import close_protocol_errors_with_a_handshake  # noqa: E402
+from ledfxsite.transport import close_protocol_errors_with_a_handshake, lighter_websocket_connections  # noqa: E402
 
 
 def server_process_parts(process):
-    """The client registry always; the render worker too in the embedded mode."""
-    parts = [ClientRegistry(process)]
+    """The client registry and the SQLite checkpoint always; the render worker too in the embedded mode."""
+    parts = [ClientRegistry(process), WalCheckpoint()]
     if settings.RENDER_IN_SERVER:
         parts.append(RenderWorker(get_channel_layer()))
     return parts
 
 
 close_protocol_errors_with_a_handshake()
+lighter_websocket_connections()
 
 application = ServerProcessMiddleware(
     ProtocolTypeRouter(

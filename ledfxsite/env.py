@@ -86,11 +86,12 @@ def sqlite_database(path):
         # Opening a SQLite connection (and its PRAGMAs) costs more than most queries.
         "CONN_MAX_AGE": None,
         # Several processes (server, worker, tests) share the file: WAL lets readers run
-        # beside one writer, and IMMEDIATE avoids upgrade deadlocks between writers.
+        # beside one writer, and IMMEDIATE avoids upgrade deadlocks between writers. The
+        # server's heartbeat checkpoints the WAL, not a commit (ledfxsite.database).
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0;",
         },
     }
 

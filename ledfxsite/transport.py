@@ -1,4 +1,4 @@
-"""daphne's websocket transport (autobahn), set up for PROTOCOL.md §2's close codes."""
+"""daphne's websocket transport (autobahn): PROTOCOL.md §2's close codes, and less work per connection."""
 
 from daphne.ws_protocol import WebSocketFactory
 
@@ -22,3 +22,67 @@ def close_protocol_errors_with_a_handshake():
 
     WebSocketFactory.resetProtocolOptions = reset_with_closing_handshake
     WebSocketFactory.closes_with_handshake = True
+
+
+class WhenFormatted:
+    """A log argument computed only when the log line is formatted."""
+
+    __slots__ = ("function", "args", "kwargs")
+
+    def __init__(self, function, args, kwargs):
+        self.function = function
+        self.args = args
+        self.kwargs = kwargs
+
+    def __format__(self, spec):
+        return format(self.function(*self.args, **self.kwargs), spec)
+
+    def __str__(self):
+        return str(self.function(*self.args, **self.kwargs))
+
+    __repr__ = __str__
+
+
+def lighter_websocket_connections():
+    """Two per-connection costs of autobahn (daphne's websocket layer) that buy nothing here.
+
+    autobahn computes the arguments of its debug log lines whether debug logging is on or
+    not: a pprint of its ~40 protocol options for every new connection (about a third of
+    the time daphne spends before the application sees the connection, bench/README.md),
+    and highlighted names for every frame sent. They are computed when a line is logged.
+
+    Every connection also copied those options from the factory into its own __dict__;
+    they are class attributes of a subclass per factory instead, the same values.
+    """
+    if getattr(WebSocketFactory, "shares_protocol_options", False):
+        return
+    import pprint
+
+    from autobahn.twisted import websocket as autobahn_twisted
+    from autobahn.websocket import protocol as autobahn_protocol
+
+    for module in (autobahn_protocol, autobahn_twisted):
+        for name in ("hltype", "hlval", "pformat"):
+            if hasattr(module, name):
+                setattr(module, name, lambda *args, _function=getattr(module, name), **kwargs: WhenFormatted(_function, args, kwargs))
+    autobahn_protocol.Timings.__str__ = lambda self: pprint.pformat(self._timings)
+
+    build = WebSocketFactory.buildProtocol
+
+    def build_sharing_options(self, addr):
+        protocol = build(self, addr)
+        if protocol is not None:
+            protocol.__class__ = protocol_class_with_options(self, type(protocol))
+        return protocol
+
+    WebSocketFactory.buildProtocol = build_sharing_options
+    WebSocketFactory.shares_protocol_options = True
+
+
+def protocol_class_with_options(factory, protocol_class):
+    options = tuple((name, getattr(factory, name)) for name in protocol_class.CONFIG_ATTRS)
+    cached = factory.__dict__.get("protocol_class_with_options")
+    if cached is None or cached[0] != options or cached[1].__base__ is not protocol_class:
+        subclass = type(protocol_class.__name__, (protocol_class,), dict(options))
+        cached = factory.protocol_class_with_options = (options, subclass)
+    return cached[1]

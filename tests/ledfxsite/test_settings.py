@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ledfxsite.env import channel_layers_from_url, database_from_url
+from ledfxsite.env import channel_layers_from_url, database_from_url, sqlite_database
 from tests.conftest import PROJECT_DIR, daphne_command, free_port
 
 
@@ -110,3 +110,8 @@ def test_embedded_defaults_need_no_environment(tmp_path):
     )
     assert result.stdout.split() == ["django.db.backends.sqlite3", "channels.layers.InMemoryChannelLayer", "True"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_sqlite_connections_leave_wal_checkpoints_to_the_heartbeat(tmp_path):
+    options = sqlite_database(str(tmp_path / "x.sqlite3"))["OPTIONS"]
+    assert "PRAGMA journal_mode=WAL;" in options["init_command"] and "PRAGMA wal_autocheckpoint=0;" in options["init_command"]
