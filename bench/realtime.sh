@@ -14,8 +14,6 @@
 #                under daphne, with noise2d rendering in a thread (daphne's own cost)
 #   embedded     one daphne, in-memory channel layers, SQLite, rendering in-process:
 #                what `make run` serves (migrate, create_demo, daphne)
-#   embedded-gc  the same with LEDFXSITE_GC_TUNING=0 (no gc.freeze / thresholds, see
-#                ledfxsite/asgi.py): connect and fan-out only
 #   redis        two daphne processes over Redis (pub/sub events layer), SQLite, and
 #                `runworker effects` rendering; the client spreads its websockets over both
 # Results: bench/results/realtime-<time>[-$TAG].json and .md, and realtime-latest.md when
@@ -30,7 +28,7 @@ WORK=$(mktemp -d /tmp/ledfxsite-bench.XXXXXX)
 OUT=bench/results
 mkdir -p "$OUT"
 WSLOAD_ARGS=${WSLOAD_ARGS:-}
-ALL_DEPLOYMENTS="ledfx floor embedded embedded-gc redis"
+ALL_DEPLOYMENTS="ledfx floor embedded redis"
 DEPLOYMENTS=${DEPLOYMENTS:-$ALL_DEPLOYMENTS}
 TAG=${TAG:-}  # appended to the result files' names
 PIDS=()
@@ -101,16 +99,6 @@ if want embedded; then
   start_daphne 8890 DATA_DIR="$WORK/embedded" LOG_LEVEL=WARNING
   in_ns "$PY" bench/wsload.py --name "ledfxsite embedded (1 daphne)" --url http://127.0.0.1:8890 \
     --pid "${PIDS[0]}" --noise2d --out "$WORK/3-embedded.json" $WSLOAD_ARGS
-  stop_ours
-fi
-
-if want embedded-gc; then
-  echo "== ledfxsite, embedded, gc untuned"
-  DATA_DIR=$WORK/embedded-gc "$PY" manage.py migrate -v0
-  DATA_DIR=$WORK/embedded-gc "$PY" manage.py create_demo
-  start_daphne 8890 DATA_DIR="$WORK/embedded-gc" LOG_LEVEL=WARNING LEDFXSITE_GC_TUNING=0
-  in_ns "$PY" bench/wsload.py --name "ledfxsite embedded, gc untuned" --url http://127.0.0.1:8890 \
-    --pid "${PIDS[0]}" --noise2d --only connect,fanout --out "$WORK/4-embedded-gc.json" $WSLOAD_ARGS
   stop_ours
 fi
 

@@ -1,7 +1,6 @@
 """ASGI entry point (`daphne ledfxsite.asgi:application`) and the composition root: it
 decides what each server process runs besides its requests."""
 
-import gc
 import os
 import sys
 
@@ -57,12 +56,3 @@ application = ServerProcessMiddleware(
     make_parts=server_process_parts,
 )
 application.start_when_daphne_runs()
-
-# A server holding a thousand sockets has over a million long-lived objects, and every
-# full collection walks them all, stalling fan-out. Objects loaded at start-up are never
-# garbage: freeze them out of collections, and collect young objects less often.
-# bench/realtime.sh measures the gain: its "embedded, gc untuned" run sets
-# LEDFXSITE_GC_TUNING=0 (a benchmark switch, not a setting) and the fan-out rows differ.
-if os.environ.get("LEDFXSITE_GC_TUNING", "1") != "0":
-    gc.freeze()
-    gc.set_threshold(20000, 20, 10)
