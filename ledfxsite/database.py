@@ -1,8 +1,8 @@
 """SQLite's write-ahead log, checkpointed by the server process's heartbeat.
 
 SQLite checkpoints automatically inside whichever commit takes the WAL past 1000 pages,
-fsync included: about one websocket connect in a hundred waited 12-20 ms for it (its row
-is written before its client_id frame). Connections are opened with automatic
+fsync included, and a websocket's row is written by such commits before its client_id
+frame: now and then a connect waited for the fsync. Connections are opened with automatic
 checkpoints off (ledfxsite.env.sqlite_database) and this part checkpoints off the
 connect path instead. On PostgreSQL it does nothing.
 """

@@ -47,9 +47,8 @@ def lighter_websocket_connections():
     """Two per-connection costs of autobahn (daphne's websocket layer) that buy nothing here.
 
     autobahn computes the arguments of its debug log lines whether debug logging is on or
-    not: a pprint of its ~40 protocol options for every new connection (about a third of
-    the time daphne spends before the application sees the connection, bench/README.md),
-    and highlighted names for every frame sent. They are computed when a line is logged.
+    not: a pprint of its ~40 protocol options for every new connection, and highlighted
+    names for every frame sent. They are computed when a line is logged.
 
     Every connection also copied those options from the factory into its own __dict__;
     they are class attributes of a subclass per factory instead, the same values.
