@@ -1,0 +1,32 @@
+"""daphne's websocket layer as ledfxsite sets it up (ledfxsite/transport.py)."""
+
+import pprint
+
+from autobahn.websocket import protocol as autobahn_protocol
+from daphne.ws_protocol import WebSocketFactory
+
+from ledfxsite.transport import lighter_websocket_connections
+
+
+def test_autobahns_debug_arguments_are_computed_only_when_formatted():
+    lighter_websocket_connections()
+    calls = []
+
+    class Options(dict):
+        def __repr__(self):
+            calls.append("formatted")
+            return dict.__repr__(self)
+
+    argument = autobahn_protocol.pformat(Options(a=1))
+    assert calls == []
+    assert str(argument) == pprint.pformat({"a": 1}) and calls == ["formatted"]
+
+
+def test_connections_share_the_factorys_options_instead_of_copying_them():
+    lighter_websocket_connections()
+    factory = WebSocketFactory(server_class=None)
+    factory.setProtocolOptions(failByDrop=False)
+    first, second = factory.buildProtocol(("127.0.0.1", 1)), factory.buildProtocol(("127.0.0.1", 2))
+    # a subclass per factory holds the options as class attributes, for every connection
+    assert type(first) is type(second) and type(first) is not WebSocketFactory.protocol
+    assert issubclass(type(first), WebSocketFactory.protocol) and type(first).failByDrop is False
