@@ -409,7 +409,7 @@ def markdown(results):
     if load:
         lines += [
             "",
-            f"## Ours only: four 64x64 virtuals in one embedded server (not comparable with LedFx)",
+            "## Ours only: four 64x64 virtuals in one embedded server (not comparable with LedFx)",
             "",
             f"The server process used {load['cpu_percent_of_one_core']} % of one core.",
             "",

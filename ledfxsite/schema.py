@@ -216,9 +216,6 @@ class Schema:
         self.fields = {field.name: field for field in fields}
         self.extra = extra
 
-    def __add__(self, other):
-        return Schema(*self.fields.values(), *other.fields.values(), extra=self.extra)
-
     def clean(self, data):
         """A new dict: every declared field cleaned or defaulted, extras per `extra`."""
         if not isinstance(data, dict):
@@ -245,9 +242,6 @@ class Schema:
         if problems:
             raise Invalid(problems, missing)
         return cleaned
-
-    def defaults(self):
-        return {name: field.fresh_default() for name, field in self.fields.items()}
 
     def json_schema(self):
         schema = {"properties": {name: field.json_schema() for name, field in self.fields.items()}}

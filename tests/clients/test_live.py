@@ -6,6 +6,7 @@ import json
 import pytest
 import websockets
 
+from ledfxsite.constants import MAX_WEBSOCKET_MESSAGE_BYTES
 from tests.conftest import http, ws_connect, ws_json, ws_subscribe
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -91,7 +92,7 @@ async def test_bad_input_never_breaks_the_connection(live_servers):
 async def test_a_frame_over_one_mebibyte_is_closed_with_1009(live_servers):
     server = live_servers()
     sock, _ = await ws_connect(server.ws)
-    await sock.send(json.dumps({"id": 1, "type": "x", "pad": "a" * (1024 * 1024)}))
+    await sock.send(json.dumps({"id": 1, "type": "x", "pad": "a" * MAX_WEBSOCKET_MESSAGE_BYTES}))
     with pytest.raises(websockets.ConnectionClosed):
         await asyncio.wait_for(sock.recv(), 10)
     assert sock.close_code == 1009

@@ -1,7 +1,6 @@
 """Several daphne processes sharing one Redis and one database behave as one server."""
 
 import asyncio
-import json
 import time
 
 import pytest

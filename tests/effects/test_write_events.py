@@ -221,12 +221,12 @@ async def test_admin_clearing_the_effect_of_a_virtual(watch, admin):
 
 async def test_admin_deleting_a_virtual(watch, admin):
     await make_strip()
-    await rest_free_virtual()
+    await make_green_half_virtual()
     answer = watch.after(admin("/admin/effects/virtual/half/delete/", {"post": "yes"}))
     assert await answer == ([{"event_type": "effect_cleared", "virtual_id": "half"}], ["half"])
 
 
-async def rest_free_virtual():
+async def make_green_half_virtual():
     virtual = await sync_to_async(services.virtual_save)(config={"name": "Half"}, segments=[["strip", 0, 4, False]])
     await set_green(virtual.id)
 
