@@ -11,7 +11,11 @@ from pathlib import Path
 ROWS = [
     ("rendering: virtual_diag fps min", ("render", "fps_min"), None),
     ("rendering: virtual_diag fps mean", ("render", "fps_mean"), None),
-("connect -> client_id p50 ms", ("connect", "p50_ms"), True), ("connect -> client_id p99 ms", ("connect", "p99_ms"), True)]
+    ("connect -> client_id p50 ms", ("connect", "p50_ms"), True),
+    ("connect -> client_id p99 ms", ("connect", "p99_ms"), True),
+    ("connect -> first answer p50 ms", ("connect", "first_answer", "p50_ms"), True),
+    ("connect -> first answer p99 ms", ("connect", "first_answer", "p99_ms"), True),
+]
 for n in ("10", "100", "1000"):
     ROWS += [
         (f"fan-out to {n}: p50 ms", ("fanout", n, "p50_ms"), True),

@@ -5,7 +5,7 @@
 bench/realtime.sh runs it against LedFx and ledfxsite in one go (see bench/README.md).
 
 Measures, against the server at --url:
-  connect    connect -> client_id latency over sequential connections
+  connect    connect -> client_id, and -> first answer, over sequential connections
   fanout     per-delivery latency of client_sync (fired by POST /api/clients) to N subscribers
   sustained  delivered events/s over a window while POSTs fire as fast as they are answered,
              with lost and duplicated deliveries counted
@@ -229,13 +229,20 @@ def percentiles(values):
 
 
 async def measure_connect(target, count):
-    latencies = []
+    """Connect -> client_id, and connect -> the answer to a first message (an unknown
+    command, answered with an error frame by every server): the second includes whatever
+    the server still does for the connection after sending client_id."""
+    to_client_id, to_first_answer = [], []
     for _ in range(count):
+        started = now()
         client, latency = await open_client(target)
-        latencies.append(latency)
+        client.send_json({"id": 1, "type": "bench_first_message"})
+        arrived, _ = await client.next_frame()
+        to_client_id.append(latency)
+        to_first_answer.append(arrived - started)
         client.close()
     await asyncio.sleep(0.5)
-    return percentiles(latencies)
+    return {**percentiles(to_client_id), "first_answer": percentiles(to_first_answer)}
 
 
 async def open_subscribers(target, count):

@@ -4,6 +4,7 @@ Commands live in clients.commands; events reach this connection through the proc
 EventHub (ledfxsite.events), which calls send_text directly.
 """
 
+import asyncio
 import ipaddress
 import json
 import logging
@@ -22,6 +23,7 @@ from clients.commands import COMMANDS
 from clients.models import ClientConnection
 from clients.registry import announce_disconnects
 from ledfxsite.constants import (
+    CLOSE_TRY_AGAIN_LATER,
     ERR_SERVER_ERROR,
     ERR_TOO_LARGE,
     ERR_UNKNOWN_COMMAND,
@@ -106,19 +108,18 @@ class ClientConsumer(DirectConsumer):
         self.name = None
         self.client_type = "unknown"
         self.process.connections[self.client_id] = self
-        try:
-            await database_sync_to_async(services.client_connection_open)(
+        # The registry row is written on a database thread while the handshake is answered
+        # and the client_id frame sent: the client cannot use it before its first message,
+        # and no message is handled and no client_connected fired until the row is committed.
+        recording = asyncio.ensure_future(
+            database_sync_to_async(services.client_connection_open)(
                 client_id=self.client_id,
                 ip=self.client_ip,
                 user_agent=header(self.scope, b"user-agent"),
                 origin=header(self.scope, b"origin"),
                 instance_id=self.process.instance_id,
             )
-        except Exception:
-            self.log.exception("cannot record the connection; refusing it")
-            del self.process.connections[self.client_id]
-            await self.send({"type": "websocket.close"})
-            raise StopConsumer from None
+        )
         await self.send({"type": "websocket.accept", "subprotocol": chosen_subprotocol(self.scope.get("subprotocols", ()))})
         self.direct_socket = daphne_websocket(self.base_send)  # the event hub writes events there
         # Under daphne the first frame leaves now, with the handshake's answer, not after
@@ -126,6 +127,13 @@ class ClientConsumer(DirectConsumer):
         first_frame = protocol.client_id_frame(self.client_id)
         if not write_text_frames(self.direct_socket, [first_frame], {}, flush=True):
             await self.send_text(first_frame)
+        try:
+            await recording
+        except Exception:
+            self.log.exception("cannot record the connection; closing it with %d (try again later)", CLOSE_TRY_AGAIN_LATER)
+            del self.process.connections[self.client_id]
+            await self.close(CLOSE_TRY_AGAIN_LATER)
+            raise StopConsumer from None
         self.log.info("connected from %s", self.client_ip)
         await afire_event(
             "client_connected", exclude_client_id=self.client_id, client_id=self.client_id, client_ip=self.client_ip

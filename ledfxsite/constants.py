@@ -10,6 +10,10 @@ ERR_NAME_TAKEN = "name_taken"  # update_client_info with another connected clien
 ERR_NO_TARGETS = "no_targets"  # a broadcast that matched no connected client
 ERR_SERVER_ERROR = "server_error"  # our fault, logged with a traceback; the socket stays open
 
+# Close code for a websocket whose connection cannot be recorded (the database is down):
+# RFC 6455's "try again later"; clients reconnect.
+CLOSE_TRY_AGAIN_LATER = 1013
+
 # Websocket frames above this are closed with 1009 (daphne's --websocket_max_message_size default).
 MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024
 # LedFx 2.2's limit on a broadcast's payload, as JSON.

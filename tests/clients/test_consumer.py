@@ -1,12 +1,17 @@
 """The /api/websocket consumer in-process (WebsocketCommunicator, in-memory layer):
 every row of PROTOCOL.md §1-§3, asserted on the frames a client receives."""
 
+import asyncio
 import json
 import re
+import time
 
 import pytest
 from asgiref.sync import sync_to_async
 
+from django.db import OperationalError, connection
+
+from clients import services
 from clients.models import ClientConnection
 from ledfxsite.events import afire_event
 from tests.conftest import communicator_for, open_socket, rest, settle, subscribe
@@ -114,12 +119,74 @@ async def test_connection_is_recorded_and_closed_in_history(server):
     communicator, client_id = await open_socket(
         server, ip="1.2.3.4", headers=[(b"user-agent", b"pytest-agent"), (b"origin", b"http://example.test")]
     )
+    await settle(communicator)
     row = await ClientConnection.objects.aget(client_id=client_id)
     assert (row.ip, row.user_agent, row.origin, row.disconnected_at) == ("1.2.3.4", "pytest-agent", "http://example.test", None)
     assert row.server_instance_id
     await communicator.disconnect()
     await row.arefresh_from_db()
     assert row.disconnected_at is not None
+
+
+async def is_open_elsewhere(client_id):
+    """Read the registry on a thread of its own, as another process would: not queued
+    behind the consumer's own database work on the shared database thread."""
+
+    def read():
+        try:
+            return ClientConnection.objects.filter(client_id=client_id, disconnected_at=None).exists()
+        finally:
+            connection.close()
+
+    return await asyncio.to_thread(read)
+
+
+@pytest.fixture
+def slow_recording(monkeypatch):
+    """The registry row takes 0.3 s to write, as under a busy database."""
+    record = services.client_connection_open
+
+    def slowly(**fields):
+        time.sleep(0.3)
+        return record(**fields)
+
+    monkeypatch.setattr(services, "client_connection_open", slowly)
+
+
+async def test_the_row_is_committed_before_the_first_message_is_answered(server, slow_recording):
+    communicator, client_id = await open_socket(server)
+    await settle(communicator)
+    assert await is_open_elsewhere(client_id)
+    await communicator.disconnect()
+
+
+async def test_the_row_is_committed_before_client_connected_is_fired(server, slow_recording):
+    watcher, _ = await open_socket(server)
+    await subscribe(watcher, 4, "client_connected")
+    other, client_id = await open_socket(server)
+    event = json.loads(await receive(watcher))
+    assert event["client_id"] == client_id
+    assert await is_open_elsewhere(client_id)
+    await other.disconnect()
+    await watcher.disconnect()
+
+
+async def test_a_connection_that_cannot_be_recorded_is_closed_with_1013(server, monkeypatch):
+    watcher, _ = await open_socket(server)
+    await subscribe(watcher, 5, "client_connected")
+
+    def database_down(**fields):
+        raise OperationalError("the database is down")
+
+    monkeypatch.setattr(services, "client_connection_open", database_down)
+    communicator = communicator_for(server)
+    assert (await communicator.connect(timeout=5))[0]
+    client_id = json.loads(await receive(communicator))["client_id"]
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
+    assert client_id not in server.process.connections
+    await settle(watcher)
+    assert await watcher.receive_nothing(timeout=0.2)
+    await watcher.disconnect()
 
 
 async def test_event_filter_selects_matching_events(server):
