@@ -1,10 +1,9 @@
 """The /api/websocket transport: accept, parse each frame, run its command, send replies.
 
 Commands live in clients.commands; events reach this connection through the process's
-EventHub (ledfxsite.events), which calls send_text directly.
+EventHub (ledfxsite.events), which puts them in the connection's Outbox.
 """
 
-import asyncio
 import ipaddress
 import json
 import logging
@@ -23,6 +22,7 @@ from clients.commands import COMMANDS
 from clients.models import ClientConnection
 from clients.registry import announce_disconnects
 from ledfxsite.constants import (
+    CLOSE_SLOW_READER,
     CLOSE_TRY_AGAIN_LATER,
     ERR_SERVER_ERROR,
     ERR_TOO_LARGE,
@@ -30,7 +30,7 @@ from ledfxsite.constants import (
     MAX_CLIENTS_API_BODY_BYTES,
     TRUE_WORDS,
 )
-from ledfxsite.direct_send import daphne_websocket, write_text_frames
+from ledfxsite.direct_send import Outbox, daphne_websocket, write_text_frames
 from ledfxsite.events import afire_event
 
 logger = logging.getLogger(__name__)
@@ -108,27 +108,31 @@ class ClientConsumer(DirectConsumer):
         self.name = None
         self.client_type = "unknown"
         self.process.connections[self.client_id] = self
-        # The registry row is written on a database thread while the handshake is answered
-        # and the client_id frame sent: the client cannot use it before its first message,
-        # and no message is handled and no client_connected fired until the row is committed.
-        recording = asyncio.ensure_future(
-            database_sync_to_async(services.client_connection_open)(
+        await self.send({"type": "websocket.accept", "subprotocol": chosen_subprotocol(self.scope.get("subprotocols", ()))})
+        direct_socket = daphne_websocket(self.base_send)
+        self.outbox = Outbox(  # the event hub puts events there
+            websocket=direct_socket,
+            send_text=self.send_text,
+            max_queued_bytes=settings.WEBSOCKET_MAX_QUEUED_BYTES,
+            overflowed=self.overflowed,
+        )
+        # Under daphne the first frame leaves now, with the handshake's answer, not after
+        # the events below at the event loop's next turn.
+        first_frame = protocol.client_id_frame(self.client_id)
+        if not write_text_frames(direct_socket, [first_frame], {}, flush=True):
+            await self.send_text(first_frame)
+        # The registry row is written after the client_id frame has left: the client cannot
+        # use it before its first message, and no message is handled and no client_connected
+        # fired until the row is committed. (Written while the handshake was answered, the
+        # ORM's Python on the database thread held the GIL that the answer needed.)
+        try:
+            await database_sync_to_async(services.client_connection_open)(
                 client_id=self.client_id,
                 ip=self.client_ip,
                 user_agent=header(self.scope, b"user-agent"),
                 origin=header(self.scope, b"origin"),
                 instance_id=self.process.instance_id,
             )
-        )
-        await self.send({"type": "websocket.accept", "subprotocol": chosen_subprotocol(self.scope.get("subprotocols", ()))})
-        self.direct_socket = daphne_websocket(self.base_send)  # the event hub writes events there
-        # Under daphne the first frame leaves now, with the handshake's answer, not after
-        # the events below at the event loop's next turn.
-        first_frame = protocol.client_id_frame(self.client_id)
-        if not write_text_frames(self.direct_socket, [first_frame], {}, flush=True):
-            await self.send_text(first_frame)
-        try:
-            await recording
         except Exception:
             self.log.exception("cannot record the connection; closing it with %d (try again later)", CLOSE_TRY_AGAIN_LATER)
             del self.process.connections[self.client_id]
@@ -165,7 +169,8 @@ class ClientConsumer(DirectConsumer):
             await self.send_error(protocol.ProtocolError("Internal server error.", ERR_SERVER_ERROR, message_id))
 
     async def websocket_disconnect(self, message):
-        for event_type in list(self.subscriptions_by_type):
+        for event_type, of_type in list(self.subscriptions_by_type.items()):
+            of_type.clear()
             self.process.hub.unsubscribe(event_type, self)
         try:
             closed = await database_sync_to_async(services.client_connection_close)(client_id=self.client_id)
@@ -185,6 +190,14 @@ class ClientConsumer(DirectConsumer):
     async def send_error(self, error):
         await self.send_text(protocol.error_frame(error.message_id, error.message, error.code))
 
+    async def overflowed(self):
+        self.log.warning(
+            "closing with %d: more than %d bytes of events wait for this client to read them",
+            CLOSE_SLOW_READER,
+            settings.WEBSOCKET_MAX_QUEUED_BYTES,
+        )
+        await self.close(CLOSE_SLOW_READER)
+
     async def close(self, code=None):
         await self.send({"type": "websocket.close", "code": code or 1000})
 
@@ -200,8 +213,7 @@ class ClientConsumer(DirectConsumer):
         self.subscriptions[subscription_id] = event_type
         of_type = self.subscriptions_by_type.setdefault(event_type, {})
         of_type[subscription_id] = event_filter
-        if len(of_type) == 1:
-            await self.process.hub.subscribe(event_type, self, of_type)
+        await self.process.hub.subscribe(event_type, self, of_type)
 
     def unsubscribe(self, subscription_id):
         event_type = self.subscriptions.pop(subscription_id, None)
@@ -211,7 +223,7 @@ class ClientConsumer(DirectConsumer):
         del of_type[subscription_id]
         if not of_type:
             del self.subscriptions_by_type[event_type]
-            self.process.hub.unsubscribe(event_type, self)
+        self.process.hub.unsubscribe(event_type, self)
 
 
 class RefusingConsumer(DirectConsumer):

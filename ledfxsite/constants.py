@@ -13,6 +13,9 @@ ERR_SERVER_ERROR = "server_error"  # our fault, logged with a traceback; the soc
 # Close code for a websocket whose connection cannot be recorded (the database is down):
 # RFC 6455's "try again later"; clients reconnect.
 CLOSE_TRY_AGAIN_LATER = 1013
+# Close code for a websocket that does not read what it is sent (WEBSOCKET_MAX_QUEUED_BYTES
+# wait for it): RFC 6455's "policy violation"; the server cannot buffer without bound.
+CLOSE_SLOW_READER = 1008
 
 # Websocket frames above this are closed with 1009 (daphne's --websocket_max_message_size default).
 MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024

@@ -68,3 +68,53 @@ def write_text_frames(websocket, texts, encoded, flush=False):
     if flush:
         transport.doWrite()  # what it does not take stays queued; an error is found again by the reactor
     return True
+
+
+def queued_bytes(websocket):
+    """Bytes Twisted holds for this socket because the client has not read them yet."""
+    transport = websocket.transport
+    return len(transport.dataBuffer) - transport.offset + transport._tempDataLen
+
+
+class Outbox:
+    """The frames a websocket is sent besides its command replies, with bounds (daphne has
+    no backpressure: a client that does not read makes Twisted's buffer grow).
+
+    Latest-wins frames (previews) are keyed: while more than LATEST_WINS_HOLD_BYTES wait
+    for the client, a new one replaces the one held under its key, so a slow reader gets
+    the newest frame when it catches up and never a backlog. Other frames are always
+    queued; when more than `max_queued_bytes` wait, `overflowed()` is called (once) and
+    the caller closes the connection.
+
+    Without daphne (the test communicators, another ASGI server) frames go through ASGI
+    `send_text` unbounded, as that server decides.
+    """
+
+    LATEST_WINS_HOLD_BYTES = 64 * 1024
+
+    def __init__(self, *, websocket, send_text, max_queued_bytes, overflowed):
+        self.websocket = websocket
+        self.send_text = send_text
+        self.max_queued_bytes = max_queued_bytes
+        self.overflowed = overflowed
+        self.held = {}
+        self.full = False
+
+    async def put(self, frames, latest, encoded):
+        """Send `frames` in order and the latest-wins frames {key: frame} of this batch.
+        `encoded` caches frames encoded for this batch (see write_text_frames)."""
+        if self.full:
+            return
+        self.held.update(latest)
+        if self.held and (self.websocket is None or queued_bytes(self.websocket) < self.LATEST_WINS_HOLD_BYTES):
+            frames = [*frames, *self.held.values()]
+            self.held.clear()
+        if not frames:
+            return
+        if not write_text_frames(self.websocket, frames, encoded):
+            for frame in frames:
+                await self.send_text(frame)
+        if self.websocket is not None and queued_bytes(self.websocket) > self.max_queued_bytes:
+            self.full = True
+            self.held.clear()
+            await self.overflowed()

@@ -17,7 +17,6 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from ledfxsite import wire
-from ledfxsite.direct_send import write_text_frames
 from ledfxsite.layers import EVENTS_LAYER, receive_waiting_out_errors
 from ledfxsite.streaks import FailureStreak
 
@@ -67,6 +66,7 @@ class EventHub:
         # belong to the connections, which edit them in place.
         self.members = {}
         self.joined = set()
+        self.watchers = {}  # event_type -> [callable]
         self.lock = asyncio.Lock()
         self.pending = collections.deque()
         self.arrived = asyncio.Event()
@@ -85,8 +85,16 @@ class EventHub:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
+    def watch(self, event_type, changed):
+        """Call changed() whenever the subscriptions to event_type change (who watches
+        previews, for the render worker)."""
+        self.watchers.setdefault(event_type, []).append(changed)
+
     async def subscribe(self, event_type, connection, subscriptions):
+        """A connection's subscriptions to event_type ({subscription id: event filter},
+        edited in place by the connection) were added to or changed."""
         self.members.setdefault(event_type, {})[connection] = subscriptions
+        self.members_changed(event_type)
         # Types nobody fires are accepted and simply never fire (LedFx behaviour).
         if event_type not in wire.EVENT_FIELDS:
             return
@@ -96,11 +104,19 @@ class EventHub:
                 self.joined.add(event_type)
 
     def unsubscribe(self, event_type, connection):
+        """A connection's subscriptions to event_type were removed or changed; it stays a
+        member while it holds any."""
         members = self.members.get(event_type)
         if members is not None:
-            members.pop(connection, None)
+            if not members.get(connection):
+                members.pop(connection, None)
             if not members:
                 del self.members[event_type]
+        self.members_changed(event_type)
+
+    def members_changed(self, event_type):
+        for changed in self.watchers.get(event_type, ()):
+            changed()
 
     async def renew_groups(self):
         """Join every group a local connection needs (membership expires, Redis may have
@@ -130,15 +146,13 @@ class EventHub:
             await self.deliver(batch)
 
     async def deliver(self, messages):
-        """Write each event to its matching subscriptions, in firing order per socket:
-        straight to the socket under daphne (ledfxsite.direct_send), else through ASGI."""
+        """Give each connection its frames of this batch, in firing order (latest-wins
+        frames by subscription); its Outbox writes them (ledfxsite.direct_send)."""
         outbox = frames_by_connection(messages, self.members)
         encoded = {}
-        for position, (connection, frames) in enumerate(outbox.items(), 1):
+        for position, (connection, (frames, latest)) in enumerate(outbox.items(), 1):
             try:
-                if not write_text_frames(connection.direct_socket, frames, encoded):
-                    for frame in frames:
-                        await connection.send_text(frame)
+                await connection.outbox.put(frames, latest, encoded)
             except Exception:
                 connection.log.exception("event delivery failed")
             if position % self.DELIVERY_CHUNK == 0:
@@ -146,14 +160,16 @@ class EventHub:
 
 
 def frames_by_connection(messages, members):
-    """{connection: [frame, ...]} for a batch of layer messages; equal frames are one
-    object (made once per event and subscription id)."""
+    """{connection: ([frame, ...], {subscription id: latest-wins frame})} for a batch of
+    layer messages; equal frames are one object (made once per event and subscription id)."""
     outbox = {}
     made = {}
     for position, message in enumerate(messages):
-        subscribers = members.get(message["event_type"])
+        event_type = message["event_type"]
+        subscribers = members.get(event_type)
         if not subscribers:
             continue
+        latest_wins = event_type in wire.LATEST_WINS
         body = message["body"]
         excluded = message.get("exclude_client_id")
         fields = None
@@ -169,5 +185,9 @@ def frames_by_connection(messages, members):
                 frame = made.get((position, subscription_id))
                 if frame is None:
                     frame = made[position, subscription_id] = wire.event_frame(subscription_id, body)
-                outbox.setdefault(connection, []).append(frame)
+                frames, latest = outbox.setdefault(connection, ([], {}))
+                if latest_wins:
+                    latest[subscription_id] = frame
+                else:
+                    frames.append(frame)
     return outbox

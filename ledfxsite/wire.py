@@ -32,6 +32,10 @@ EVENT_FIELDS = {
     "virtual_pause": ("virtual_id", "paused"),
 }
 
+# Events whose newest frame replaces an unsent older one per subscription (previews): a
+# slow reader gets the latest, never a backlog (ledfxsite.direct_send.Outbox).
+LATEST_WINS = frozenset({"visualisation_update"})
+
 
 def dumps(value):
     """JSON as Python's json.dumps defaults, with NaN and infinities sent as null."""
