@@ -324,9 +324,12 @@ def live_workers(live_processes):
 
 
 async def ws_connect(url, **kwargs):
-    """A real websocket client; returns (socket, client_id)."""
+    """A real websocket client, returned once the server has recorded it (it answers no
+    message before that): (socket, client_id)."""
     sock = await websockets.connect(url, open_timeout=10, max_size=None, compression=None, **kwargs)
     first = json.loads(await asyncio.wait_for(sock.recv(), 10))
+    await sock.send(json.dumps({"id": 999998, "type": "probe"}))
+    assert (await ws_json(sock, timeout=10))["id"] == 999998
     return sock, first["client_id"]
 
 
