@@ -228,12 +228,14 @@ def percentiles(values):
     }
 
 
-async def measure_connect(target, count):
+async def measure_connect(target, count, gap):
     """Connect -> client_id, and connect -> the answer to a first message (an unknown
     command, answered with an error frame by every server): the second includes whatever
-    the server still does for the connection after sending client_id."""
+    the server still does for the connection after sending client_id. `gap` seconds pass
+    between one connection's close and the next connect."""
     to_client_id, to_first_answer = [], []
     for _ in range(count):
+        await asyncio.sleep(gap)
         started = now()
         client, latency = await open_client(target)
         client.send_json({"id": 1, "type": "bench_first_message"})
@@ -429,7 +431,7 @@ async def main(args):
         result["idle"] = await measure_idle(target, args.idle, args.pid)
         print(args.name, "idle", result["idle"], flush=True)
     if "connect" in args.only:
-        result["connect"] = await measure_connect(target, args.connects)
+        result["connect"] = await measure_connect(target, args.connects, args.connect_gap)
         print(args.name, "connect", result["connect"], flush=True)
     if "fanout" in args.only:
         result["fanout"] = {}
@@ -457,6 +459,7 @@ def parse_args():
     parser.add_argument("--pid", type=int, action="append", default=[], help="server pid for RSS (repeatable)")
     parser.add_argument("--subscribers", type=lambda text: [int(n) for n in text.split(",")], default=[10, 100, 1000])
     parser.add_argument("--connects", type=int, default=200)
+    parser.add_argument("--connect-gap", type=float, default=0.0, help="seconds between one connection's close and the next connect")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--posters", type=int, default=4, help="concurrent POST loops in the sustained test")
     parser.add_argument("--idle", type=int, default=2000)

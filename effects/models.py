@@ -8,13 +8,14 @@ is the render state: the worker renders every active virtual with an effect.
 import math
 from dataclasses import replace
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from effects.base import EFFECTS
 from effects.ddp import DDP_PORT
 from ledfxsite.constants import DEFAULT_REFRESH_RATE, MAX_PIXELS, MAX_REFRESH_RATE
-from ledfxsite.schema import Field, Schema
+from ledfxsite.schema import Field, Invalid, Schema
 
 DEVICE_TYPES = [
     ("dummy", "Dummy (keeps the last frame)"),
@@ -70,6 +71,39 @@ SEGMENT = Field(
     ),
 )
 SEGMENTS = Field("segments", "list", [], "The devices' pixel ranges, laid end to end", of=SEGMENT)
+
+
+# LedFx core config keys that take effect here; GET/PUT /api/config and the admin.
+CORE_SETTINGS = Schema(
+    Field("global_brightness", "float", 1.0, "Brightness of every device, from 0 to 1", 0, 1),
+    Field("visualisation_fps", "int", 30, "LED previews per second, per virtual or device", 1, 60),
+    Field(
+        "visualisation_maxlen",
+        "int",
+        81,
+        "Most pixels in an LED preview; matrices keep their aspect ratio and sides of at most 64",
+        5,
+        MAX_PIXELS,
+    ),
+    Field(
+        "transmission_mode",
+        "choice",
+        "compressed",
+        "Preview pixels as base64 RGB bytes (compressed) or as [[r, ...], [g, ...], [b, ...]] (uncompressed)",
+        choices=("compressed", "uncompressed"),
+    ),
+)
+# Keys LedFx's UI stores and reads back that change nothing here (this server does no
+# device discovery, no transitions and no preview brightness boost): kept, and shown.
+UI_PREFERENCES = Schema(
+    Field("global_transitions", "bool", True, "Transition settings apply to every virtual"),
+    Field("scan_on_startup", "bool", False, "Look for WLED devices at start-up"),
+    Field("create_segments", "bool", False, "Create segments for discovered WLED devices"),
+    Field("flush_on_deactivate", "bool", False, "Blank a virtual's devices when it is deactivated"),
+    Field("ui_brightness_boost", "float", 0.0, "Brighten the LED previews", 0, 1),
+    Field("startup_scene_id", "string", "", "Scene to activate at start-up", max_length=100),
+    Field("startup_playlist_id", "string", "", "Playlist to start at start-up", max_length=100),
+)
 
 
 def pixel_count_of(segments):
@@ -129,6 +163,10 @@ class Virtual(models.Model):
     effect_type = models.CharField(max_length=50, blank=True)
     effect_config = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=False)
+    last_effect = models.CharField(max_length=50, blank=True, help_text="The effect set last; kept when it is cleared")
+    effect_configs = models.JSONField(
+        default=dict, blank=True, help_text="{effect type: its last config}, to bring an effect back as it was"
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -172,6 +210,49 @@ class Virtual(models.Model):
             "pixel_count": self.pixel_count,
             "active": self.active,
             "streaming": False,
-            "last_effect": self.effect_type or None,
+            "last_effect": self.last_effect or None,
             "effect": self.effect_as_ledfx(),
         }
+
+
+class CoreConfig(models.Model):
+    """The server-wide settings: one row, made with the defaults when first read."""
+
+    global_brightness = models.FloatField(default=1.0, help_text=CORE_SETTINGS.fields["global_brightness"].description)
+    visualisation_fps = models.PositiveIntegerField(default=30, help_text=CORE_SETTINGS.fields["visualisation_fps"].description)
+    visualisation_maxlen = models.PositiveIntegerField(
+        default=81, help_text=CORE_SETTINGS.fields["visualisation_maxlen"].description
+    )
+    transmission_mode = models.CharField(
+        max_length=20,
+        default="compressed",
+        choices=[(mode, mode) for mode in CORE_SETTINGS.fields["transmission_mode"].choices],
+        help_text=CORE_SETTINGS.fields["transmission_mode"].description,
+    )
+    paused = models.BooleanField(default=False, help_text="Global pause: no virtual renders while it is set")
+    ui_preferences = models.JSONField(default=dict, blank=True, help_text="What LedFx's UI stores here; no effect on rendering")
+
+    class Meta:
+        verbose_name = "core configuration"
+        verbose_name_plural = "core configuration"
+
+    def __str__(self):
+        return "Core configuration"
+
+    @classmethod
+    def current(cls):
+        config, _ = cls.objects.get_or_create(pk=1)
+        return config
+
+    def settings(self):
+        return {name: getattr(self, name) for name in CORE_SETTINGS.fields}
+
+    def preferences(self):
+        return UI_PREFERENCES.clean(self.ui_preferences)
+
+    def clean(self):
+        try:
+            CORE_SETTINGS.clean(self.settings())
+            UI_PREFERENCES.clean(self.ui_preferences)
+        except Invalid as error:
+            raise ValidationError(str(error)) from None

@@ -6,7 +6,8 @@ rate against absolute deadlines (so a late wake-up shortens the next sleep inste
 lowering the rate), writes the frame into its devices' buffers and sends them (UDP sends
 never block), all without the event loop: per frame there is one wake-up, of this thread.
 Only what is rare goes back to the event loop, with call_soon_threadsafe: virtual_diag /
-general_diag once a second, and the outputs' online/offline and device-info reports.
+general_diag once a second, previews while someone watches them (effects.previews), and
+the outputs' online/offline and device-info reports.
 
 An asyncio task per virtual that handed every frame to a thread pool and back woke the
 event loop twice a frame; bench/render.py's per-thread CPU shows what that cost
@@ -20,13 +21,15 @@ import threading
 import time
 from dataclasses import dataclass
 
+import numpy as np
 from channels.db import database_sync_to_async
 
 from diagnostics.logsec import LogSec, unknown_phy
 from effects import services
 from effects.base import EFFECTS
-from effects.models import Device, Virtual, columns_of, pixel_count_of
+from effects.models import CoreConfig, Device, Virtual, columns_of, pixel_count_of
 from effects.outputs import OUTPUTS
+from effects.previews import Previews
 from ledfxsite.constants import DEFAULT_REFRESH_RATE
 from ledfxsite.events import afire_event
 from ledfxsite.streaks import FailureStreak
@@ -41,6 +44,7 @@ class DeviceSpec:
     id: str
     type: str
     pixel_count: int
+    rows: int
     refresh_rate: int
     ip_address: str
     config_json: str
@@ -93,11 +97,20 @@ class VirtualSpec:
         )
 
 
-def rendering_specs():
-    """{virtual id: VirtualSpec} of every virtual that should render now."""
+def rendering_state():
+    """({virtual id: VirtualSpec} of every virtual that should render now, the CoreConfig)."""
+    core = CoreConfig.current()
+    if core.paused:
+        return {}, core
     devices = {
         device.id: DeviceSpec(
-            device.id, device.type, device.pixel_count, device.refresh_rate, device.ip_address, json.dumps(device.config, sort_keys=True)
+            device.id,
+            device.type,
+            device.pixel_count,
+            device.rows,
+            device.refresh_rate,
+            device.ip_address,
+            json.dumps(device.config, sort_keys=True),
         )
         for device in Device.objects.all()
     }
@@ -112,7 +125,7 @@ def rendering_specs():
         specs[virtual.id] = VirtualSpec(
             virtual.id, max(1, virtual.rows), segments, virtual.effect_type, json.dumps(virtual.effect_config, sort_keys=True), used
         )
-    return specs
+    return specs, core
 
 
 class Renderer:
@@ -136,11 +149,16 @@ class Renderer:
         self.stopping = False
         self.event_loop = None
         self.background = set()
+        self.brightness = 1.0  # global_brightness, read by the render thread
+        self.previews = Previews()
         self.report_streak = FailureStreak(logger, "recording device status")
         self.thread_streak = FailureStreak(logger, "render thread")
 
     async def reconcile(self):
-        await self.apply(await database_sync_to_async(rendering_specs)())
+        specs, core = await database_sync_to_async(rendering_state)()
+        self.brightness = core.global_brightness
+        self.previews.configure(fps=core.visualisation_fps, maxlen=core.visualisation_maxlen, mode=core.transmission_mode)
+        await self.apply(specs)
 
     async def apply(self, specs):
         self.event_loop = asyncio.get_running_loop()
@@ -283,6 +301,7 @@ class VirtualLoop:
         self.logsec = LogSec()
         self.render_streak = FailureStreak(logger, f"rendering {spec.id}")
         self.event_streak = FailureStreak(logger, f"diagnostics of {spec.id}")
+        self.preview_streak = FailureStreak(logger, f"previews of {spec.id}")
         self.period = 1.0 / spec.refresh_rate
         self.started = self.deadline = time.perf_counter()
         self.next_diagnostics = self.started + DIAGNOSTICS_PERIOD
@@ -312,10 +331,13 @@ class VirtualLoop:
                 if self.stopped:
                     return
                 self.write(frame)
+                previews = self.renderer.previews.frames(self.applied, frame, self.outputs, render_end)
         except Exception as exc:
             self.render_streak.failed(exc)
         else:
             self.render_streak.succeeded()
+            if previews:
+                self.renderer.soon(self.renderer.fire, previews, self.preview_streak)
             report_general = render_end >= self.next_diagnostics
             if report_general:
                 self.next_diagnostics = max(self.next_diagnostics + DIAGNOSTICS_PERIOD, render_end)
@@ -326,7 +348,11 @@ class VirtualLoop:
             self.deadline = now
 
     def write(self, frame):
-        """Lay the virtual's pixels onto its devices' segments, end to end, and send them."""
+        """Lay the virtual's pixels onto its devices' segments, end to end, at the global
+        brightness, and send them."""
+        brightness = self.renderer.brightness
+        if brightness < 1.0:
+            frame = (frame * brightness).astype(np.uint8)
         offset = 0
         for device_id, first, last, invert in self.applied.segments:
             length = last - first + 1

@@ -11,10 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from effects.base import EFFECTS
-from effects.models import DEVICE_CONFIG, MODEL_FIELDS, SEGMENTS, VIRTUAL_CONFIG, Device, Virtual
+from effects.models import (
+    CORE_SETTINGS,
+    DEVICE_CONFIG,
+    MODEL_FIELDS,
+    SEGMENTS,
+    UI_PREFERENCES,
+    VIRTUAL_CONFIG,
+    CoreConfig,
+    Device,
+    Virtual,
+)
 from effects.wled import DISCOVERY_TIMEOUT, WledError, device_fields_from_info, fetch_info, phy_from_info
 from ledfxsite.events import fire_event
-from ledfxsite.layers import notify_renderer
+from ledfxsite.layers import ALL_VIRTUALS, notify_renderer
 from ledfxsite.schema import Field, Invalid, Schema
 
 
@@ -98,7 +108,10 @@ def device_store(*, device_type, config, info, online):
         segments=[[device.id, 0, device.pixel_count - 1, False]],
         is_device=device.id,
     )
-    after_commit(events=[("devices_updated", {"device_id": device.id})], virtual_ids=[virtual.id])
+    after_commit(
+        events=[("device_created", {"device_name": device.name}), ("devices_updated", {"device_id": device.id})],
+        virtual_ids=[virtual.id],
+    )
     return device
 
 
@@ -170,6 +183,9 @@ def effect_set_event(virtual, effect_class):
             "effect_id": effect_class.id,
             "effect_config": virtual.effect_config,
             "virtual_id": virtual.id,
+            "effect_type": effect_class.id,
+            "active": virtual.active,
+            "streaming": False,
         },
     )
 
@@ -179,6 +195,8 @@ def virtual_effect_set(*, virtual, effect_type, config):
     """Replace the virtual's effect (and switch the virtual on, as LedFx does)."""
     effect_class, config = validated_effect(effect_type, config)
     virtual.effect_type, virtual.effect_config, virtual.active = effect_type, config, True
+    virtual.last_effect = effect_type
+    virtual.effect_configs = {**virtual.effect_configs, effect_type: config}
     virtual.updated_at = timezone.now()
     virtual.save()
     after_commit(events=[effect_set_event(virtual, effect_class)], virtual_ids=[virtual.id])
@@ -206,6 +224,12 @@ def virtual_effect_clear(*, virtual):
 
 @transaction.atomic
 def virtual_set_active(*, virtual, active):
+    """Switch a virtual on or off; switched on after its effect was cleared, it plays its
+    last effect again, with that effect's last config (LedFx's "play last")."""
+    if active and not virtual.effect_type and virtual.last_effect in EFFECTS and virtual.segments:
+        return virtual_effect_set(
+            virtual=virtual, effect_type=virtual.last_effect, config=virtual.effect_configs.get(virtual.last_effect, {})
+        )
     if active and not virtual.effect_type:
         raise ServiceError(f"Virtual {virtual.id}: Cannot activate, no configured effect")
     if active and not virtual.segments:
@@ -248,3 +272,32 @@ def virtual_delete(*, virtual):
     virtual.delete()  # clears virtual.id
     if device is not None:
         device_delete(device=device)
+
+
+@transaction.atomic
+def core_config_update(*, changes):
+    """Change some of the server-wide settings (CORE_SETTINGS) and UI preferences; every
+    value is checked before anything is saved; the render worker applies them at once."""
+    unknown = [key for key in changes if key not in CORE_SETTINGS.fields and key not in UI_PREFERENCES.fields]
+    if unknown:
+        known = ", ".join([*CORE_SETTINGS.fields, *UI_PREFERENCES.fields])
+        raise ServiceError(f"Unknown or read-only config keys: {', '.join(unknown)} (keys that can be changed: {known})")
+    config = CoreConfig.current()
+    settings = cleaned(CORE_SETTINGS, {**config.settings(), **{key: value for key, value in changes.items() if key in CORE_SETTINGS.fields}})
+    preferences = cleaned(UI_PREFERENCES, {**config.preferences(), **{key: value for key, value in changes.items() if key in UI_PREFERENCES.fields}})
+    for name, value in settings.items():
+        setattr(config, name, value)
+    config.ui_preferences = preferences
+    config.save()
+    after_commit(events=[("base_config_update", {"config": changes})], virtual_ids=[ALL_VIRTUALS])
+    return config
+
+
+@transaction.atomic
+def virtuals_pause_toggle():
+    """Global pause: every virtual stops rendering (each keeps its effect), or all resume."""
+    config = CoreConfig.current()
+    config.paused = not config.paused
+    config.save(update_fields=["paused"])
+    after_commit(events=[("global_pause", {"paused": config.paused})], virtual_ids=[ALL_VIRTUALS])
+    return config.paused

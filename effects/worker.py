@@ -1,7 +1,7 @@
 """The render worker: `python manage.py runworker effects`, or inside the server process
 in the embedded mode. It renders what the database says, and re-reads it when a command
 arrives on the `effects` channel (ledfxsite.layers) and every few seconds (a lost command costs a delay,
-never a wrong state)."""
+never a wrong state). The same channel tells it which previews clients watch (ledfxsite.previews)."""
 
 import asyncio
 import logging
@@ -10,6 +10,7 @@ from django.conf import settings
 
 from effects.renderer import Renderer
 from ledfxsite.layers import RENDER_CHANNEL, receive_waiting_out_errors
+from ledfxsite.previews import WATCH_MESSAGE
 from ledfxsite.process import ProcessPart
 from ledfxsite.streaks import FailureStreak
 
@@ -56,10 +57,14 @@ class RenderWorker(ProcessPart):
     async def command_loop(self):
         while True:
             message = await receive_waiting_out_errors(self.layer, RENDER_CHANNEL, self.receive_streak)
-            logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
-            await self.reconcile()
+            if message.get("type") == WATCH_MESSAGE:
+                self.renderer.previews.heard(watcher=message["watcher"], patterns=message["patterns"], seconds=message["seconds"])
+            else:
+                logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
+                await self.reconcile()
 
     async def reconcile_loop(self):
         while True:
             await asyncio.sleep(settings.RENDER_RECONCILE_SECONDS)
+            self.renderer.previews.expire()
             await self.reconcile()

@@ -25,13 +25,15 @@ from clients.registry import ClientRegistry  # noqa: E402
 from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E402
 from effects.worker import RenderWorker  # noqa: E402
 from ledfxsite.database import WalCheckpoint  # noqa: E402
+from ledfxsite.previews import PreviewWatch  # noqa: E402
 from ledfxsite.process import ServerProcessMiddleware  # noqa: E402
 from ledfxsite.transport import close_protocol_errors_with_a_handshake, lighter_websocket_connections  # noqa: E402
 
 
 def server_process_parts(process):
-    """The client registry and the SQLite checkpoint always; the render worker too in the embedded mode."""
-    parts = [ClientRegistry(process), WalCheckpoint()]
+    """The client registry, the preview watch and the SQLite checkpoint always; the render
+    worker too in the embedded mode."""
+    parts = [ClientRegistry(process), PreviewWatch(process, get_channel_layer()), WalCheckpoint()]
     if settings.RENDER_IN_SERVER:
         parts.append(RenderWorker(get_channel_layer()))
     return parts

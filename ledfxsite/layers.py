@@ -13,6 +13,8 @@ from channels.layers import get_channel_layer
 EVENTS_LAYER = "events"
 # `python manage.py runworker effects` listens here.
 RENDER_CHANNEL = "effects"
+# notify_renderer's virtual_id for a change that concerns every virtual (global settings).
+ALL_VIRTUALS = "*"
 
 
 def notify_renderer(*, virtual_id):

@@ -25,11 +25,16 @@ EVENT_FIELDS = {
     "virtual_diag": ("virtual_id", "fps", "r_avg", "r_min", "r_max", "cycle", "sleep", "phy"),
     "general_diag": ("debug", "scroll"),
     "visualisation_update": ("is_device", "vis_id", "pixels", "shape"),
-    "effect_set": ("effect_name", "effect_id", "effect_config", "virtual_id"),
+    "effect_set": ("effect_name", "effect_id", "effect_config", "virtual_id", "effect_type", "active", "streaming"),
     "effect_cleared": ("virtual_id",),
     "devices_updated": ("device_id",),
     "virtual_config_update": ("virtual_id", "config"),
     "virtual_pause": ("virtual_id", "paused"),
+    "global_pause": ("paused",),
+    "base_config_update": ("config",),
+    "device_created": ("device_name",),
+    "scene_activated": ("scene_id",),
+    "colors_updated": (),
 }
 
 # Events whose newest frame replaces an unsent older one per subscription (previews): a

@@ -18,7 +18,17 @@ from tests.conftest import open_socket, rest, subscribe
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
-SUBSCRIBED = ("effect_set", "effect_cleared", "virtual_config_update", "virtual_pause", "devices_updated", "client_sync")
+SUBSCRIBED = (
+    "effect_set",
+    "effect_cleared",
+    "virtual_config_update",
+    "virtual_pause",
+    "devices_updated",
+    "device_created",
+    "global_pause",
+    "base_config_update",
+    "client_sync",
+)
 SENTINEL = "end-of-write"
 GREEN = {"color": "#00ff00", "brightness": 1.0, "diag": False}  # singleColor's config with its defaults
 
@@ -73,8 +83,21 @@ async def set_green(virtual_id):
     await sync_to_async(services.virtual_effect_set)(virtual=virtual, effect_type="singleColor", config={"color": "#00ff00"})
 
 
+# LedFx names the device in device_created (its UI shows it), and its id in devices_updated.
+DESK_CREATED = [{"event_type": "device_created", "device_name": "Desk"}, {"event_type": "devices_updated", "device_id": "desk"}]
+
+
 def effect_set(virtual_id, config=GREEN):
-    return {"event_type": "effect_set", "effect_name": "Single Color", "effect_id": "singleColor", "effect_config": config, "virtual_id": virtual_id}
+    return {
+        "event_type": "effect_set",
+        "effect_name": "Single Color",
+        "effect_id": "singleColor",
+        "effect_config": config,
+        "virtual_id": virtual_id,
+        "effect_type": "singleColor",
+        "active": True,
+        "streaming": False,
+    }
 
 
 # ------------------------------------------------------------------------- LedFx REST
@@ -82,7 +105,7 @@ def effect_set(virtual_id, config=GREEN):
 
 async def test_rest_adding_a_device(server, watch):
     answer = watch.after(rest(server, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Desk", "pixel_count": 30}}))
-    assert await answer == ([{"event_type": "devices_updated", "device_id": "desk"}], ["desk"])
+    assert await answer == (DESK_CREATED, ["desk"])
 
 
 async def test_rest_changing_a_device(server, watch):
@@ -181,7 +204,7 @@ def virtual_form(**fields):
 
 
 async def test_admin_adding_a_device(watch, admin):
-    assert await watch.after(admin("/admin/effects/device/add/", device_form())) == ([{"event_type": "devices_updated", "device_id": "desk"}], ["desk"])
+    assert await watch.after(admin("/admin/effects/device/add/", device_form())) == (DESK_CREATED, ["desk"])
 
 
 async def test_admin_changing_a_device(watch, admin):
@@ -258,7 +281,7 @@ async def test_admin_refusing_a_bad_effect_config_fires_nothing(watch, admin):
 async def test_create_demo(watch):
     answer = watch.after(sync_to_async(call_command)("create_demo"))
     events, notified = await answer
-    assert [event["event_type"] for event in events] == ["devices_updated", "effect_set"]
-    assert events[0] == {"event_type": "devices_updated", "device_id": "demo-matrix"}
-    assert (events[1]["effect_id"], events[1]["virtual_id"]) == ("noise2d", "demo-matrix")
+    assert [event["event_type"] for event in events] == ["device_created", "devices_updated", "effect_set"]
+    assert events[1] == {"event_type": "devices_updated", "device_id": "demo-matrix"}
+    assert (events[2]["effect_id"], events[2]["virtual_id"]) == ("noise2d", "demo-matrix")
     assert notified == ["demo-matrix", "demo-matrix"]
