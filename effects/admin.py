@@ -78,7 +78,7 @@ class VirtualForm(forms.ModelForm):
 
     class Meta:
         model = Virtual
-        fields = ["name", "rows", "segments", "effect_type", "effect_config", "active"]
+        fields = ["name", "rows", "segments", "options", "effect_type", "effect_config", "active"]
         help_texts = {"effect_config": "Options of the effect as JSON, e.g. {\"speed\": 2, \"diag\": true}; missing ones take their defaults."}
 
     def clean(self):
@@ -111,7 +111,9 @@ class VirtualAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         try:
             virtual = services.virtual_save(
-                virtual_id=obj.pk if change else None, config={"name": data["name"], "rows": data["rows"]}, segments=data["segments"]
+                virtual_id=obj.pk if change else None,
+                config={**(data["options"] or {}), "name": data["name"], "rows": data["rows"]},
+                segments=data["segments"],
             )
             if data["effect_type"]:
                 services.virtual_effect_set(virtual=virtual, effect_type=data["effect_type"], config=data["effect_config"] or {})

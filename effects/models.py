@@ -55,11 +55,34 @@ DEVICE_CONFIG = {
 }
 MODEL_FIELDS = ("name", "pixel_count", "rows", "refresh_rate", "ip_address")
 
+# A virtual's config, LedFx's 14 keys. name, rows, max_brightness and preview_only take
+# effect here; the others are kept for LedFx's UI (one mapping: span; no transitions,
+# grouping or audio yet).
 VIRTUAL_CONFIG = Schema(
     Field("name", "string", description="Friendly name for the virtual", required=True, blank=False, max_length=200),
     Field("rows", "int", 1, "Amount of rows. > 1 if this virtual is a matrix", 1, MAX_PIXELS),
+    Field("max_brightness", "float", 1.0, "Max brightness for the virtual", 0, 1),
+    Field("preview_only", "bool", False, "Render previews only: send nothing to the devices"),
+    Field("mapping", "choice", "span", "Span: the effect is laid over the segments end to end", choices=("span",)),
+    Field("icon_name", "string", "mdi:led-strip-variant", "Icon for the virtual", max_length=100),
+    Field("complex_segments", "bool", False, "Complex segments (kept for LedFx's UI)"),
+    Field("grouping", "int", 1, "Group pixels (kept for LedFx's UI)", 0, MAX_PIXELS),
+    Field("center_offset", "int", 0, "Number of pixels from the perceived center (kept for LedFx's UI)", -MAX_PIXELS, MAX_PIXELS),
+    Field("transition_time", "float", 0.4, "Length of transitions in seconds (kept for LedFx's UI)", 0, 5),
+    Field(
+        "transition_mode",
+        "choice",
+        "Add",
+        "Type of transition (kept for LedFx's UI)",
+        choices=("Add", "Dissolve", "Push", "Slide", "Iris", "Through White", "Through Black", "None"),
+    ),
+    Field("frequency_min", "int", 20, "Lowest frequency for audio effects (kept for LedFx's UI)", 20, 15000),
+    Field("frequency_max", "int", 15000, "Highest frequency for audio effects (kept for LedFx's UI)", 20, 15000),
+    Field("rotate", "int", 0, "Rotate a matrix by 90 degree steps (kept for LedFx's UI)", 0, 3),
     extra="ignore",
 )
+# The keys kept in Virtual.options (name and rows are columns).
+VIRTUAL_OPTIONS = tuple(name for name in VIRTUAL_CONFIG.fields if name not in ("name", "rows"))
 SEGMENT = Field(
     "segment",
     "tuple",
@@ -162,6 +185,7 @@ class Virtual(models.Model):
     is_device = models.CharField(max_length=100, blank=True, help_text="The device whose own virtual this is")
     effect_type = models.CharField(max_length=50, blank=True)
     effect_config = models.JSONField(default=dict, blank=True)
+    options = models.JSONField(default=dict, blank=True, help_text="The rest of LedFx's virtual config (max_brightness, ...)")
     active = models.BooleanField(default=False)
     last_effect = models.CharField(max_length=50, blank=True, help_text="The effect set last; kept when it is cleared")
     effect_configs = models.JSONField(
@@ -199,10 +223,32 @@ class Virtual(models.Model):
             return {}
         return {"config": self.effect_config, "name": EFFECTS[self.effect_type].name, "type": self.effect_type}
 
+    @property
+    def config(self):
+        """LedFx's virtual config, every key with its value or default."""
+        return VIRTUAL_CONFIG.clean({**self.options, "name": self.name, "rows": self.rows})
+
+    def config_as_ledfx(self):
+        """The virtual as LedFx keeps it in its configuration (GET /api/config's virtuals)."""
+        shown = {
+            "id": self.id,
+            "config": self.config,
+            "is_device": self.is_device or False,
+            "auto_generated": False,
+            "segments": self.segments,
+            "active": self.active,
+            "effects": {effect_type: {"type": effect_type, "config": config} for effect_type, config in self.effect_configs.items()},
+        }
+        if self.effect_type:
+            shown["effect"] = {"type": self.effect_type, "config": self.effect_config}
+        if self.last_effect:
+            shown["last_effect"] = self.last_effect
+        return shown
+
     def as_ledfx(self):
         """The virtual as LedFx's REST API shows it."""
         return {
-            "config": {"name": self.name, "rows": self.rows},
+            "config": self.config,
             "id": self.id,
             "is_device": self.is_device or False,
             "auto_generated": False,

@@ -70,6 +70,8 @@ class VirtualSpec:
     effect_type: str
     effect_config_json: str
     devices: tuple
+    max_brightness: float = 1.0
+    preview_only: bool = False
 
     @property
     def pixel_count(self):
@@ -122,8 +124,16 @@ def rendering_state():
         if any(device_id not in devices for device_id, *_ in segments):
             continue
         used = tuple(sorted({devices[device_id] for device_id, *_ in segments}, key=lambda device: device.id))
+        config = virtual.config
         specs[virtual.id] = VirtualSpec(
-            virtual.id, max(1, virtual.rows), segments, virtual.effect_type, json.dumps(virtual.effect_config, sort_keys=True), used
+            virtual.id,
+            max(1, virtual.rows),
+            segments,
+            virtual.effect_type,
+            json.dumps(virtual.effect_config, sort_keys=True),
+            used,
+            config["max_brightness"],
+            config["preview_only"],
         )
     return specs, core
 
@@ -349,8 +359,10 @@ class VirtualLoop:
 
     def write(self, frame):
         """Lay the virtual's pixels onto its devices' segments, end to end, at the global
-        brightness, and send them."""
-        brightness = self.renderer.brightness
+        brightness times its own, and send them (unless it renders previews only)."""
+        if self.applied.preview_only:
+            return
+        brightness = self.renderer.brightness * self.applied.max_brightness
         if brightness < 1.0:
             frame = (frame * brightness).astype(np.uint8)
         offset = 0

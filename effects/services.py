@@ -18,6 +18,7 @@ from effects.models import (
     SEGMENTS,
     UI_PREFERENCES,
     VIRTUAL_CONFIG,
+    VIRTUAL_OPTIONS,
     CoreConfig,
     Device,
     Virtual,
@@ -251,6 +252,7 @@ def virtual_save(*, virtual_id=None, config, segments):
     else:
         virtual = Virtual.objects.get(id=virtual_id)
     virtual.name, virtual.rows, virtual.segments = config["name"], config["rows"], segments
+    virtual.options = {name: config[name] for name in VIRTUAL_OPTIONS}
     problems = virtual.segment_problems(Device.objects.in_bulk({segment[0] for segment in segments}))
     if problems:
         raise ServiceError("; ".join(problems))

@@ -11,4 +11,6 @@ urlpatterns = [
     path("api/virtuals/<str:virtual_id>/effects", views.virtual_effects),
     path("api/effects", views.effects),
     path("api/schema", views.schema),
+    path("api/config", views.config),
+    path("api/check_for_updates", views.check_for_updates),
 ]

@@ -5,17 +5,19 @@ Python error text, never a 500, and a refused effect leaves the current one runn
 from functools import wraps
 
 from django.http import JsonResponse
+from django.http.request import split_domain_port
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from effects import services
 from effects.base import EFFECTS
-from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, Device, Virtual
+from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, Virtual
 from effects.services import ServiceError
 from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object
 from ledfxsite.schema import Field, Invalid, Schema
 
 API_VERSION = "2.2.1"
+# The version of LedFx 2.2.1's stored configuration, which its UI reads from /api/config.
+CONFIGURATION_VERSION = "2.3.6"
 
 
 def refused(reason):
@@ -27,6 +29,13 @@ def succeeded(**fields):
     return JsonResponse({"status": "success", **fields})
 
 
+def method_not_allowed(request, methods):
+    reason = f"Method {request.method} is not allowed on {request.path} (allowed: {', '.join(methods)})"
+    response = JsonResponse(failed(reason), status=405)
+    response["Allow"] = ", ".join(methods)
+    return response
+
+
 def ledfx_endpoint(*methods, bodies=None):
     """CSRF-exempt (LedFx clients send no token), method-checked. A POST or PUT body must
     be a JSON object fitting the Schema `bodies` declares for the method; it arrives
@@ -34,9 +43,10 @@ def ledfx_endpoint(*methods, bodies=None):
 
     def decorate(view):
         @csrf_exempt
-        @require_http_methods(list(methods))
         @wraps(view)
         def endpoint(request, **kwargs):
+            if request.method not in methods:
+                return method_not_allowed(request, methods)
             try:
                 if request.method in ("POST", "PUT"):
                     kwargs["body"] = bodies[request.method].clean(json_object(request.body))
@@ -130,10 +140,17 @@ def device(request, device_id, body=None):
     return succeeded()
 
 
-@ledfx_endpoint("GET", "POST", bodies={"POST": body(CONFIG, Field("id", "string"), Field("segments", "list"))})
+@ledfx_endpoint(
+    "GET", "POST", "PUT", bodies={"POST": body(CONFIG, Field("id", "string"), Field("segments", "list")), "PUT": body()}
+)
 def virtuals(request, body=None):
+    """List, create or change virtuals; PUT toggles the global pause (LedFx ignores its body)."""
     if request.method == "GET":
-        return succeeded(virtuals={virtual.id: virtual.as_ledfx() for virtual in Virtual.objects.all()}, paused=False)
+        return succeeded(
+            virtuals={virtual.id: virtual.as_ledfx() for virtual in Virtual.objects.all()}, paused=CoreConfig.current().paused
+        )
+    if request.method == "PUT":
+        return succeeded(paused=services.virtuals_pause_toggle())
     existing = virtual_or_error(body["id"]) if body["id"] is not None else None
     current = existing.as_ledfx() if existing else {"config": {}, "segments": []}
     virtual = services.virtual_save(
@@ -204,3 +221,42 @@ def schema(request):
             "virtuals": {"schema": VIRTUAL_CONFIG.json_schema()},
         }
     )
+
+
+@ledfx_endpoint("GET", "PUT", bodies={"PUT": body()})
+def config(request, body=None):
+    """LedFx's core config: GET the keys its UI reads, PUT some of CORE_SETTINGS and
+    UI_PREFERENCES (the others are read-only here)."""
+    if request.method == "PUT":
+        services.core_config_update(changes=body)
+        return succeeded(payload={"type": "success", "reason": "Configuration Updated"})
+    return JsonResponse(core_config_as_ledfx(request, CoreConfig.current()))
+
+
+def core_config_as_ledfx(request, core):
+    host, port = split_domain_port(request.get_host())
+    return {
+        "host": host,
+        "port": int(port) if port else int(request.get_port()),
+        **core.settings(),
+        **core.preferences(),
+        "configuration_version": CONFIGURATION_VERSION,
+        "devices": [{"id": device.id, "type": device.type, "config": device.as_ledfx()["config"]} for device in Device.objects.all()],
+        "virtuals": [virtual.config_as_ledfx() for virtual in Virtual.objects.all()],
+        "ledfx_presets": {},
+        "user_presets": {},
+        "scenes": {},
+        "user_colors": {},
+        "user_gradients": {},
+        "audio": {},
+        "melbanks": {},
+        "integrations": [],
+        "playlists": {},
+        "wled_preferences": {},
+    }
+
+
+@ledfx_endpoint("GET")
+def check_for_updates(request):
+    """We do not call out to look for releases: an honest "no check"."""
+    return succeeded(payload={"type": "info", "reason": "ledfxsite does not check for updates; its README says where releases are."})

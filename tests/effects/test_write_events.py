@@ -83,6 +83,26 @@ async def set_green(virtual_id):
     await sync_to_async(services.virtual_effect_set)(virtual=virtual, effect_type="singleColor", config={"color": "#00ff00"})
 
 
+def virtual_config(name):
+    """LedFx's 14 virtual config keys, the defaults but for the name."""
+    return {
+        "name": name,
+        "rows": 1,
+        "max_brightness": 1.0,
+        "preview_only": False,
+        "mapping": "span",
+        "icon_name": "mdi:led-strip-variant",
+        "complex_segments": False,
+        "grouping": 1,
+        "center_offset": 0,
+        "transition_time": 0.4,
+        "transition_mode": "Add",
+        "frequency_min": 20,
+        "frequency_max": 15000,
+        "rotate": 0,
+    }
+
+
 # LedFx names the device in device_created (its UI shows it), and its id in devices_updated.
 DESK_CREATED = [{"event_type": "device_created", "device_name": "Desk"}, {"event_type": "devices_updated", "device_id": "desk"}]
 
@@ -101,6 +121,22 @@ def effect_set(virtual_id, config=GREEN):
 
 
 # ------------------------------------------------------------------------- LedFx REST
+
+
+async def test_rest_global_pause_and_resume(server, watch):
+    answer = watch.after(rest(server, "PUT", "/api/virtuals", {}))
+    assert await answer == ([{"event_type": "global_pause", "paused": True}], ["*"])
+    answer = watch.after(rest(server, "PUT", "/api/virtuals", {}))
+    assert await answer == ([{"event_type": "global_pause", "paused": False}], ["*"])
+
+
+async def test_rest_changing_the_core_config(server, watch):
+    answer = watch.after(rest(server, "PUT", "/api/config", {"visualisation_fps": 20}))
+    assert await answer == ([{"event_type": "base_config_update", "config": {"visualisation_fps": 20}}], ["*"])
+
+
+async def test_rest_refusing_a_core_config_change_fires_nothing(server, watch):
+    assert await watch.after(rest(server, "PUT", "/api/config", {"visualisation_fps": 61})) == ([], [])
 
 
 async def test_rest_adding_a_device(server, watch):
@@ -124,14 +160,14 @@ async def test_rest_deleting_a_device_clears_the_effect_of_its_virtual(server, w
 
 async def test_rest_creating_a_virtual(server, watch):
     await make_strip()
-    answer = watch.after(rest(server, "POST", "/api/virtuals", {"config": {"name": "Half", "rows": 1}, "segments": [["strip", 0, 4, False]]}))
-    assert await answer == ([{"event_type": "virtual_config_update", "virtual_id": "half", "config": {"name": "Half", "rows": 1}}], ["half"])
+    answer = watch.after(rest(server, "POST", "/api/virtuals", {"config": virtual_config("Half"), "segments": [["strip", 0, 4, False]]}))
+    assert await answer == ([{"event_type": "virtual_config_update", "virtual_id": "half", "config": virtual_config("Half")}], ["half"])
 
 
 async def test_rest_changing_a_virtual(server, watch):
     await make_strip()
     answer = watch.after(rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"name": "Renamed"}}))
-    assert await answer == ([{"event_type": "virtual_config_update", "virtual_id": "strip", "config": {"name": "Renamed", "rows": 1}}], ["strip"])
+    assert await answer == ([{"event_type": "virtual_config_update", "virtual_id": "strip", "config": virtual_config("Renamed")}], ["strip"])
 
 
 @pytest.mark.parametrize("active, paused", [(False, True), (True, False)])
@@ -200,7 +236,7 @@ def device_form(**fields):
 
 
 def virtual_form(**fields):
-    return {"name": "Strip", "rows": 1, "segments": '[["strip", 0, 9, false]]', "effect_type": "", "effect_config": "{}", **fields}
+    return {"name": "Strip", "rows": 1, "segments": '[["strip", 0, 9, false]]', "options": "{}", "effect_type": "", "effect_config": "{}", **fields}
 
 
 async def test_admin_adding_a_device(watch, admin):
@@ -225,7 +261,7 @@ async def test_admin_setting_an_effect_on_a_virtual(watch, admin):
     await make_strip()
     form = virtual_form(effect_type="singleColor", effect_config='{"color": "#00ff00"}', active="on")
     events = [
-        {"event_type": "virtual_config_update", "virtual_id": "strip", "config": {"name": "Strip", "rows": 1}},
+        {"event_type": "virtual_config_update", "virtual_id": "strip", "config": virtual_config("Strip")},
         effect_set("strip"),
         {"event_type": "virtual_pause", "virtual_id": "strip", "paused": False},
     ]
@@ -236,7 +272,7 @@ async def test_admin_clearing_the_effect_of_a_virtual(watch, admin):
     await make_strip()
     await set_green("strip")
     events = [
-        {"event_type": "virtual_config_update", "virtual_id": "strip", "config": {"name": "Strip", "rows": 1}},
+        {"event_type": "virtual_config_update", "virtual_id": "strip", "config": virtual_config("Strip")},
         {"event_type": "effect_cleared", "virtual_id": "strip"},
     ]
     assert await watch.after(admin("/admin/effects/virtual/strip/change/", virtual_form())) == (events, ["strip", "strip"])

@@ -1,0 +1,154 @@
+"""What LedFx's web UI needs beyond devices and effects: /api/config, the global pause,
+"play last", the virtual config keys it edits, and JSON answers for every /api path."""
+
+import pytest
+
+from effects.models import CoreConfig, Virtual
+from tests.effects.test_api import call, create_matrix
+
+pytestmark = pytest.mark.django_db
+
+VIRTUAL_CONFIG_KEYS = [
+    "name",
+    "rows",
+    "max_brightness",
+    "preview_only",
+    "mapping",
+    "icon_name",
+    "complex_segments",
+    "grouping",
+    "center_offset",
+    "transition_time",
+    "transition_mode",
+    "frequency_min",
+    "frequency_max",
+    "rotate",
+]
+
+
+def test_config_has_what_the_ui_reads(client):
+    create_matrix(client)
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow"})
+    status, config = call(client, "GET", "/api/config")
+    assert status == 200
+    # LedFx's UI shows its "No LedFx-Core found" dialog unless `host` is set.
+    assert (config["host"], config["port"]) == ("testserver", 80)
+    assert (config["global_brightness"], config["visualisation_fps"], config["visualisation_maxlen"]) == (1.0, 30, 81)
+    assert config["transmission_mode"] == "compressed"
+    assert config["configuration_version"] == "2.3.6"
+    assert config["devices"] == [{"id": "matrix-1", "type": "dummy", "config": call(client, "GET", "/api/devices/matrix-1")[1]}]
+    (virtual,) = config["virtuals"]
+    assert (virtual["id"], virtual["last_effect"], virtual["effect"]["type"]) == ("matrix-1", "rainbow", "rainbow")
+    assert virtual["effects"]["rainbow"]["config"] == virtual["effect"]["config"]
+    assert list(virtual["config"]) == VIRTUAL_CONFIG_KEYS
+
+
+@pytest.mark.parametrize(
+    "change, stored",
+    [
+        ({"visualisation_fps": 1}, ("visualisation_fps", 1)),
+        ({"visualisation_fps": 60}, ("visualisation_fps", 60)),
+        ({"visualisation_maxlen": 5}, ("visualisation_maxlen", 5)),
+        ({"visualisation_maxlen": 16384}, ("visualisation_maxlen", 16384)),
+        ({"global_brightness": 0}, ("global_brightness", 0.0)),
+        ({"global_brightness": 0.25}, ("global_brightness", 0.25)),
+        ({"transmission_mode": "uncompressed"}, ("transmission_mode", "uncompressed")),
+    ],
+)
+def test_config_changes_within_bounds_are_kept(client, change, stored):
+    assert call(client, "PUT", "/api/config", change) == (
+        200,
+        {"status": "success", "payload": {"type": "success", "reason": "Configuration Updated"}},
+    )
+    name, value = stored
+    assert call(client, "GET", "/api/config")[1][name] == value
+    assert getattr(CoreConfig.current(), name) == value
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"visualisation_fps": 0}, "visualisation_fps: must be"),
+        ({"visualisation_fps": 61}, "visualisation_fps: must be"),
+        ({"visualisation_fps": 30.5}, "visualisation_fps: must be"),
+        ({"visualisation_maxlen": 4}, "visualisation_maxlen: must be"),
+        ({"visualisation_maxlen": 16385}, "visualisation_maxlen: must be"),
+        ({"global_brightness": 1.01}, "global_brightness: must be"),
+        ({"global_brightness": -0.1}, "global_brightness: must be"),
+        ({"transmission_mode": "zip"}, "transmission_mode: must be"),
+        ({"host": "0.0.0.0"}, "Unknown or read-only config keys: host"),
+    ],
+)
+def test_bad_config_changes_are_refused_and_change_nothing(client, change, reason):
+    status, answer = call(client, "PUT", "/api/config", {"global_brightness": 0.5, **change})
+    assert status == 200 and answer["status"] == "failed" and answer["payload"]["reason"].startswith(reason), answer
+    assert CoreConfig.current().global_brightness == 1.0
+
+
+def test_ui_preferences_are_kept_and_shown(client):
+    assert call(client, "GET", "/api/config")[1]["scan_on_startup"] is False
+    call(client, "PUT", "/api/config", {"scan_on_startup": True, "ui_brightness_boost": 0.5})
+    config = call(client, "GET", "/api/config")[1]
+    assert (config["scan_on_startup"], config["ui_brightness_boost"]) == (True, 0.5)
+
+
+def test_global_pause_toggles_and_is_listed(client):
+    assert call(client, "GET", "/api/virtuals")[1]["paused"] is False
+    assert call(client, "PUT", "/api/virtuals", {}) == (200, {"status": "success", "paused": True})
+    assert call(client, "GET", "/api/virtuals")[1]["paused"] is True
+    assert call(client, "PUT", "/api/virtuals", {}) == (200, {"status": "success", "paused": False})
+
+
+def test_last_effect_survives_a_stop_and_plays_again_as_it_was(client):
+    create_matrix(client)
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow", "config": {"speed": 2.5}})
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "noise2d"})
+    call(client, "DELETE", "/api/virtuals/matrix-1/effects")
+    shown = call(client, "GET", "/api/virtuals/matrix-1")[1]["matrix-1"]
+    assert (shown["effect"], shown["last_effect"], shown["active"]) == ({}, "noise2d", False)
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow"})  # its own defaults, as LedFx
+    call(client, "DELETE", "/api/virtuals/matrix-1/effects")
+    assert call(client, "PUT", "/api/virtuals/matrix-1", {"active": True}) == (200, {"status": "success", "active": True})
+    virtual = Virtual.objects.get(id="matrix-1")
+    assert (virtual.effect_type, virtual.active, virtual.effect_config["speed"]) == ("rainbow", True, 1.0)
+
+
+def test_the_virtual_config_keys_the_ui_edits_are_kept(client):
+    create_matrix(client)
+    status, answer = call(
+        client, "POST", "/api/virtuals", {"id": "matrix-1", "config": {"max_brightness": 0.5, "icon_name": "mdi:star", "rotate": 3}}
+    )
+    assert answer["status"] == "success", answer
+    config = call(client, "GET", "/api/virtuals/matrix-1")[1]["matrix-1"]["config"]
+    assert list(config) == VIRTUAL_CONFIG_KEYS
+    assert (config["max_brightness"], config["icon_name"], config["rotate"], config["name"], config["rows"]) == (0.5, "mdi:star", 3, "Matrix 1", 32)
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [({"max_brightness": 1.5}, "max_brightness: must be"), ({"mapping": "copy"}, "mapping: must be"), ({"rotate": 4}, "rotate: must be")],
+)
+def test_bad_virtual_config_values_are_refused(client, change, reason):
+    create_matrix(client)
+    answer = call(client, "POST", "/api/virtuals", {"id": "matrix-1", "config": change})[1]
+    assert answer["status"] == "failed" and answer["payload"]["reason"].startswith(reason), answer
+    assert Virtual.objects.get(id="matrix-1").config["max_brightness"] == 1.0
+
+
+@pytest.mark.parametrize("path", ["/api/nope", "/api/virtuals/x/nope/deeper", "/api/"])
+def test_unknown_api_paths_answer_json_404(client, path):
+    response = client.get(path)
+    assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+    assert response.json() == {"status": "failed", "payload": {"type": "error", "reason": f"No API endpoint at {path}"}}
+
+
+def test_methods_an_endpoint_lacks_answer_json_405_with_allow(client):
+    response = client.delete("/api/info")
+    assert (response.status_code, response["Allow"], response["Content-Type"]) == (405, "GET", "application/json")
+    assert response.json()["payload"]["reason"] == "Method DELETE is not allowed on /api/info (allowed: GET)"
+
+
+def test_check_for_updates_says_honestly_that_it_does_not(client):
+    status, answer = call(client, "GET", "/api/check_for_updates")
+    assert (status, answer["status"], answer["payload"]["type"]) == (200, "success", "info")
+    assert "does not check for updates" in answer["payload"]["reason"]

@@ -1,0 +1,69 @@
+"""Global brightness, a virtual's max_brightness and preview_only, and the global pause,
+seen where they matter: in the DDP frames a real UDP socket receives from the embedded
+worker, and in the previews a websocket receives."""
+
+import asyncio
+
+import pytest
+import pytest_asyncio
+
+from tests.conftest import open_socket, rest, subscribe, wait_until
+from tests.effects.standins import ddp_listener
+from tests.effects.test_previews import next_preview
+
+pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@pytest_asyncio.fixture
+async def white_strip(server):
+    """A 10-pixel DDP strip on a local UDP listener, rendering plain white."""
+    transport, listener, port = await ddp_listener()
+    await open_socket(server)  # starts the server process and its render worker
+    created = await rest(server, "POST", "/api/devices", {"type": "ddp", "config": {"name": "Strip", "pixel_count": 10, "ip_address": "127.0.0.1", "port": port}})
+    assert created["status"] == "success", created
+    await rest(server, "POST", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"color": "#ffffff"}})
+    yield listener
+    transport.close()
+
+
+async def next_frame(listener):
+    """The first frame that arrives from now on."""
+    seen = len(listener.frames)
+    await wait_until(lambda: len(listener.frames) > seen, what="a DDP frame")
+    return listener.frames[seen][1]
+
+
+async def frame_settles_at(listener, expected):
+    await wait_until(lambda: listener.frames and listener.frames[-1][1] == expected, what=f"frames of {expected[:3]!r}")
+
+
+async def test_global_brightness_and_max_brightness_scale_what_devices_get(server, white_strip):
+    await frame_settles_at(white_strip, bytes([255] * 30))
+    assert (await rest(server, "PUT", "/api/config", {"global_brightness": 0.5}))["status"] == "success"
+    await frame_settles_at(white_strip, bytes([127] * 30))
+    await rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"max_brightness": 0.5}})
+    await frame_settles_at(white_strip, bytes([63] * 30))
+
+
+async def test_preview_only_sends_nothing_to_devices_but_previews_go_on(server, white_strip):
+    await next_frame(white_strip)
+    watcher, _ = await open_socket(server)
+    await subscribe(watcher, 1, "visualisation_update", {"vis_id": "strip", "is_device": False})
+    await rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"preview_only": True}})
+    await asyncio.sleep(0.2)  # frames on their way
+    sent = len(white_strip.frames)
+    preview = await next_preview(watcher)
+    await asyncio.sleep(0.3)
+    assert len(white_strip.frames) == sent
+    assert preview["shape"] == [1, 10]
+
+
+async def test_global_pause_stops_every_frame_and_resume_brings_them_back(server, white_strip):
+    await next_frame(white_strip)
+    assert await rest(server, "PUT", "/api/virtuals", {}) == {"status": "success", "paused": True}
+    await asyncio.sleep(0.2)
+    sent = len(white_strip.frames)
+    await asyncio.sleep(0.3)
+    assert len(white_strip.frames) == sent
+    assert await rest(server, "PUT", "/api/virtuals", {}) == {"status": "success", "paused": False}
+    await next_frame(white_strip)
