@@ -8,7 +8,7 @@ import ipaddress
 import json
 import logging
 import uuid
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from channels.consumer import AsyncConsumer, get_handler_name
 from channels.db import database_sync_to_async
@@ -63,6 +63,17 @@ def header(scope, name):
         if key == name:
             return value.decode("latin-1")
     return ""
+
+
+def from_served_page(scope):
+    """True for a browser's request from a page this server served (LedFx's web UI): the
+    browser says so in Sec-Fetch-Site, or, older browsers, in a Referer on this origin.
+    Scripts and integrations send neither."""
+    fetch_site = header(scope, b"sec-fetch-site")
+    if fetch_site:
+        return fetch_site == "same-origin"
+    referer = urlsplit(header(scope, b"referer"))
+    return bool(referer.netloc) and referer.netloc == header(scope, b"host")
 
 
 def chosen_subprotocol(offered):
@@ -263,9 +274,13 @@ class ClientsApiConsumer(DirectConsumer):
         raise StopConsumer
 
     def listing(self):
+        """?detail=1: every client with its metadata. Otherwise LedFx 2.2.1's web UI gets
+        its shape, and other callers the seed's {client_id: ip} (CLIENTS_LISTING)."""
         detail = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("detail", [""])[0]
         if detail.lower() in TRUE_WORDS:
             return ClientConnection.objects.live_detail()
+        if settings.CLIENTS_LISTING == "ledfx" or (settings.CLIENTS_LISTING == "auto" and from_served_page(self.scope)):
+            return ClientConnection.objects.live_named_detail()
         return ClientConnection.objects.live_map()
 
     async def respond(self, status, payload, allow=None):

@@ -51,6 +51,10 @@ class ClientConnectionQuerySet(models.QuerySet):
         """{client_id: {ip, name, type, device_id, connected_at}} (LedFx 2.2 shape)."""
         return {row.client_id: row.detail() for row in self.open().order_by("connected_at")}
 
+    def live_named_detail(self):
+        """live_detail of the clients that sent set_client_info, as LedFx 2.2.1 lists them."""
+        return {row.client_id: row.detail() for row in self.open().filter(name__isnull=False).order_by("connected_at")}
+
 
 class ClientConnection(models.Model):
     client_id = models.CharField("client id", max_length=36, unique=True)

@@ -15,6 +15,13 @@ def env_str(name, default):
     return os.environ.get(name, default)
 
 
+def env_choice(name, default, choices):
+    value = os.environ.get(name, default)
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} must be one of: {', '.join(choices)}")
+    return value
+
+
 def env_bool(name, default):
     raw = os.environ.get(name)
     if raw is None:

@@ -14,6 +14,7 @@ from ledfxsite.env import (
     channel_layers_from_url,
     database_from_url,
     env_bool,
+    env_choice,
     env_list,
     env_number,
     env_str,
@@ -44,6 +45,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Peers whose X-Forwarded-For first hop is believed as the websocket client's IP.
 TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
+# GET /api/clients: "auto" answers LedFx 2.2.1's web UI (a same-origin browser request)
+# with its metadata shape and everyone else with the seed's {client_id: ip}; "seed" or
+# "ledfx" gives every caller that shape (README, "Clients").
+CLIENTS_LISTING = env_choice("CLIENTS_LISTING", "auto", ("auto", "seed", "ledfx"))
 
 INSTALLED_APPS = [
     "daphne",

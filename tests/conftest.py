@@ -137,9 +137,9 @@ async def subscribe(communicator, subscription_id, event_type, event_filter=None
     await settle(communicator)
 
 
-async def asgi_request(application, method, path, body=b"", host=b"127.0.0.1"):
+async def asgi_request(application, method, path, body=b"", host=b"127.0.0.1", headers=()):
     """An HTTP request through the ASGI application: (status, body bytes, {header: value})."""
-    headers = [(b"host", host), (b"content-type", b"application/json")]
+    headers = [(b"host", host), (b"content-type", b"application/json"), *headers]
     communicator = HttpCommunicator(application, method, path, body=body, headers=headers)
     response = await communicator.get_response(timeout=10)
     await communicator.wait(timeout=10)

@@ -45,6 +45,53 @@ async def test_get_detail_gives_the_ledfx_2_2_shape(server):
     assert list(json.loads(body)["a" * 36]) == ["ip", "name", "type", "device_id", "connected_at"]
 
 
+# What Chromium sends with LedFx's web UI's axios GET /api/clients, served by us at /.
+FROM_THE_UI = ((b"sec-fetch-site", b"same-origin"), (b"sec-fetch-mode", b"cors"), (b"referer", b"http://127.0.0.1/"))
+
+
+async def ui_and_seed_views(server):
+    """Two open clients, one of them named by set_client_info: what the UI and a script see."""
+    [named, _] = await open_rows(("a" * 36, "1.2.3.4"), ("b" * 36, "5.6.7.8"))
+    await sync_to_async(services.client_info_set)(client_id="a" * 36, name="kitchen", client_type="display", device_id="tablet-1")
+    ui = json.loads((await asgi_request(server, "GET", "/api/clients", headers=FROM_THE_UI))[1])
+    seed = json.loads((await asgi_request(server, "GET", "/api/clients"))[1])
+    return named, ui, seed
+
+
+async def test_the_ledfx_ui_gets_named_clients_with_metadata_and_scripts_the_seed_map(server):
+    named, ui, seed = await ui_and_seed_views(server)
+    detail = {"ip": "1.2.3.4", "name": "kitchen", "type": "display", "device_id": "tablet-1", "connected_at": named.connected_at.timestamp()}
+    assert ui == {"a" * 36: detail}
+    assert seed == {"a" * 36: "1.2.3.4", "b" * 36: "5.6.7.8"}
+
+
+@pytest.mark.parametrize(
+    "headers, ui_shape",
+    [
+        (((b"sec-fetch-site", b"same-origin"),), True),
+        (((b"sec-fetch-site", b"cross-site"), (b"referer", b"http://127.0.0.1/")), False),
+        (((b"sec-fetch-site", b"none"),), False),
+        (((b"referer", b"http://127.0.0.1/"),), True),  # a browser without Sec-Fetch-* headers
+        (((b"referer", b"http://elsewhere.example/"),), False),
+        (((b"referer", b"http://127.0.0.1:8888/"),), False),  # another port is another origin
+        ((), False),
+    ],
+)
+async def test_only_requests_from_a_page_we_served_get_the_ui_shape(server, headers, ui_shape):
+    await open_rows(("a" * 36, "1.2.3.4"))
+    await sync_to_async(services.client_info_set)(client_id="a" * 36, name="kitchen", client_type="display", device_id="")
+    body = json.loads((await asgi_request(server, "GET", "/api/clients", headers=headers))[1])
+    assert isinstance(body["a" * 36], dict) is ui_shape
+
+
+@pytest.mark.parametrize("forced, ui_sees_metadata, seed_sees_metadata", [("seed", False, False), ("ledfx", True, True)])
+async def test_a_setting_forces_either_shape(server, settings, forced, ui_sees_metadata, seed_sees_metadata):
+    settings.CLIENTS_LISTING = forced
+    _, ui, seed = await ui_and_seed_views(server)
+    assert isinstance(ui["a" * 36], dict) is ui_sees_metadata
+    assert isinstance(seed["a" * 36], dict) is seed_sees_metadata
+
+
 async def test_sync_with_client_id_succeeds(server):
     assert await post(server, json.dumps({"action": "sync", "client_id": "X"})) == (200, b'{"status": "success", "action": "sync"}')
 

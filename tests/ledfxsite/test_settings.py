@@ -115,3 +115,13 @@ def test_embedded_defaults_need_no_environment(tmp_path):
 def test_sqlite_connections_leave_wal_checkpoints_to_the_heartbeat(tmp_path):
     options = sqlite_database(str(tmp_path / "x.sqlite3"))["OPTIONS"]
     assert "PRAGMA journal_mode=WAL;" in options["init_command"] and "PRAGMA wal_autocheckpoint=0;" in options["init_command"]
+
+
+def test_a_setting_outside_its_choices_is_refused(monkeypatch):
+    from ledfxsite.env import env_choice
+
+    monkeypatch.setenv("CLIENTS_LISTING", "Seed")
+    with pytest.raises(ImproperlyConfigured, match="CLIENTS_LISTING='Seed' must be one of: auto, seed, ledfx"):
+        env_choice("CLIENTS_LISTING", "auto", ("auto", "seed", "ledfx"))
+    monkeypatch.setenv("CLIENTS_LISTING", "seed")
+    assert env_choice("CLIENTS_LISTING", "auto", ("auto", "seed", "ledfx")) == "seed"
