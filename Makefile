@@ -6,10 +6,11 @@ PORT ?= 8888
 
 .PHONY: run test test-fast migrate superuser bench-realtime bench-render bench-ddp clean
 
-$(VENV)/installed: requirements.txt
+$(VENV)/installed: requirements.txt requirements-ui.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements.txt
+	$(VENV)/bin/pip install --quiet --no-deps -r requirements-ui.txt
 	touch $@
 
 migrate: $(VENV)/installed

@@ -1,6 +1,7 @@
 """Read settings from the environment: tiny typed helpers that fail with one clear line."""
 
 import os
+from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -136,3 +137,23 @@ def channel_layers_from_url(url, *, max_connections, group_expiry, capacity):
             "CONFIG": {"hosts": hosts},
         },
     }
+
+
+def web_ui_dir(value):
+    """The folder of the web UI served at /: "ledfx" is LedFx's own (the ledfx_frontend
+    package), "off" none (None), anything else the path of a build with an index.html."""
+    if value == "off":
+        return None
+    if value == "ledfx":
+        try:
+            import ledfx_frontend
+        except ImportError:
+            raise ImproperlyConfigured(
+                "WEB_UI=ledfx but the ledfx package is not installed: "
+                "pip install --no-deps -r requirements-ui.txt (make does), or set WEB_UI=off"
+            ) from None
+        return Path(ledfx_frontend.where())
+    folder = Path(value)
+    if not (folder / "index.html").is_file():
+        raise ImproperlyConfigured(f"WEB_UI={value!r} must be ledfx, off, or a folder holding an index.html")
+    return folder.resolve()

@@ -18,6 +18,7 @@ from ledfxsite.env import (
     env_list,
     env_number,
     env_str,
+    web_ui_dir,
     sqlite_database,
 )
 
@@ -140,6 +141,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The web UI served at / (LedFx's own by default); its /static/ files are found beside
+# the admin's, which live under /static/admin/.
+WEB_UI_DIR = web_ui_dir(env_str("WEB_UI", "ledfx"))
+STATICFILES_DIRS = [WEB_UI_DIR / "static"] if WEB_UI_DIR and (WEB_UI_DIR / "static").is_dir() else []
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):

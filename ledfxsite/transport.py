@@ -1,5 +1,7 @@
 """daphne's websocket transport (autobahn): PROTOCOL.md §2's close codes, and less work per connection."""
 
+import inspect
+
 from daphne.ws_protocol import WebSocketFactory
 
 
@@ -82,6 +84,9 @@ def protocol_class_with_options(factory, protocol_class):
     options = tuple((name, getattr(factory, name)) for name in protocol_class.CONFIG_ATTRS)
     cached = factory.__dict__.get("protocol_class_with_options")
     if cached is None or cached[0] != options or cached[1].__base__ is not protocol_class:
-        subclass = type(protocol_class.__name__, (protocol_class,), dict(options))
+        # A function option (perMessageCompressionAccept, which browsers' permessage-deflate
+        # offers reach) must stay a plain function, not become a method of the class.
+        attributes = {name: staticmethod(value) if inspect.isfunction(value) else value for name, value in options}
+        subclass = type(protocol_class.__name__, (protocol_class,), attributes)
         cached = factory.protocol_class_with_options = (options, subclass)
     return cached[1]

@@ -1,14 +1,25 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from ledfxsite.views import api_not_found
+from ledfxsite.views import api_not_found, web_ui
+
+# The web UI at /: index.html and the files beside it (its /static/ is STATICFILES_DIRS).
+# Without one, / leads to the admin.
+if settings.WEB_UI_DIR:
+    web_ui_patterns = [
+        path("", web_ui),
+        re_path(r"^(?P<path>(?:modules|fonts|favicon)/.+|[^/]+\.(?:json|js|css|png|ico|xml|txt))$", web_ui),
+    ]
+else:
+    web_ui_patterns = [path("", RedirectView.as_view(url="/admin/", permanent=False))]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("", include("clients.urls")),
     path("", include("effects.urls")),
     # Last: any other /api path answers a JSON 404.
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    *web_ui_patterns,
 ]

@@ -1,6 +1,11 @@
 """daphne's websocket layer as ledfxsite sets it up (ledfxsite/transport.py)."""
 
+import asyncio
+import json
 import pprint
+
+import pytest
+import websockets
 
 from autobahn.websocket import protocol as autobahn_protocol
 from daphne.ws_protocol import WebSocketFactory
@@ -30,3 +35,16 @@ def test_connections_share_the_factorys_options_instead_of_copying_them():
     # a subclass per factory holds the options as class attributes, for every connection
     assert type(first) is type(second) and type(first) is not WebSocketFactory.protocol
     assert issubclass(type(first), WebSocketFactory.protocol) and type(first).failByDrop is False
+
+
+@pytest.mark.live
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_client_offering_compression_is_served_uncompressed(live_servers):
+    """Every browser offers permessage-deflate; the offer is declined (frames are encoded
+    once for all sockets), and the connection works."""
+    server = live_servers(REDIS_URL="")
+    async with websockets.connect(server.ws, open_timeout=10, compression="deflate") as sock:
+        assert json.loads(await asyncio.wait_for(sock.recv(), 10))["event_type"] == "client_id"
+        assert sock.response.headers.get("Sec-WebSocket-Extensions") is None
+    server.assert_clean_log()
