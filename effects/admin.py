@@ -1,5 +1,6 @@
-"""Devices and virtuals in the admin. Every save goes through effects.services, so the
-admin fires the same events and tells the render worker, as the REST API does."""
+"""Devices, virtuals, scenes, presets, colours and the core config in the admin. Every save
+goes through effects.services, so the admin fires the same events and tells the render
+worker, as the REST API does."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -7,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from effects import services
 from effects.base import EFFECTS
-from effects.models import MODEL_FIELDS, Device, Virtual
+from effects.models import CORE_SETTINGS, MODEL_FIELDS, CoreConfig, Device, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
 
 
@@ -161,3 +162,91 @@ class VirtualAdmin(admin.ModelAdmin):
             services.virtual_effect_update(virtual=virtual, effect_type=virtual.effect_type, config=config)
 
         self.apply(request, queryset, toggle, "Toggled diag")
+
+
+@admin.register(CoreConfig)
+class CoreConfigAdmin(admin.ModelAdmin):
+    """The one row of server-wide settings; saved through the same service as PUT /api/config."""
+
+    fields = [*CORE_SETTINGS.fields, "paused", "ui_preferences"]
+    readonly_fields = ["paused", "ui_preferences"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.core_config_update(changes={name: form.cleaned_data[name] for name in CORE_SETTINGS.fields})
+        except ServiceError as error:
+            messages.error(request, str(error))
+
+
+@admin.register(Scene)
+class SceneAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "virtual_count", "created_at"]
+    search_fields = ["id", "name"]
+    readonly_fields = ["id", "virtuals", "created_at"]
+    fields = ["id", "name", "virtuals", "scene_image", "scene_tags", "scene_puturl", "scene_payload", "scene_midiactivate", "created_at"]
+    actions = ["activate"]
+
+    def has_add_permission(self, request):
+        return False  # scenes are the effects of a moment: saved from LedFx's UI or POST /api/scenes
+
+    @admin.display(description="virtuals")
+    def virtual_count(self, obj):
+        return len(obj.virtuals)
+
+    @admin.action(description="Activate the selected scenes")
+    def activate(self, request, queryset):
+        for scene in queryset:
+            services.scene_activate(scene=scene)
+        messages.success(request, f"Activated {queryset.count()} scene(s).")
+
+
+@admin.register(UserPreset)
+class UserPresetAdmin(admin.ModelAdmin):
+    list_display = ["name", "effect_type", "preset_id", "created_at"]
+    list_filter = ["effect_type"]
+    readonly_fields = ["effect_type", "preset_id", "config", "created_at"]
+
+    def has_add_permission(self, request):
+        return False  # saved from a virtual's running effect (LedFx's UI, POST /api/virtuals/<id>/presets)
+
+
+class UserColorForm(forms.ModelForm):
+    class Meta:
+        model = UserColor
+        fields = ["name", "value"]
+
+    def clean_value(self):
+        try:
+            services.named_color(self.cleaned_data["value"])
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        return self.cleaned_data["value"]
+
+
+@admin.register(UserColor)
+class UserColorAdmin(admin.ModelAdmin):
+    form = UserColorForm
+    list_display = ["name", "value", "is_gradient"]
+    list_filter = ["is_gradient"]
+    readonly_fields = ["is_gradient"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["name", "is_gradient"] if obj else ["is_gradient"]
+
+    def save_model(self, request, obj, form, change):
+        try:
+            services.user_colors_save(colors={obj.name: obj.value})
+        except ServiceError as error:
+            messages.error(request, str(error))
+
+    def delete_model(self, request, obj):
+        services.user_colors_delete(names=[obj.name])
+
+    def delete_queryset(self, request, queryset):
+        services.user_colors_delete(names=list(queryset.values_list("name", flat=True)))

@@ -302,3 +302,92 @@ class CoreConfig(models.Model):
             UI_PREFERENCES.clean(self.ui_preferences)
         except Invalid as error:
             raise ValidationError(str(error)) from None
+
+
+class UserPreset(models.Model):
+    """An effect config a user saved under a name (LedFx's user_presets)."""
+
+    effect_type = models.CharField(max_length=50)
+    preset_id = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    config = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["effect_type", "preset_id"]
+        constraints = [models.UniqueConstraint(fields=["effect_type", "preset_id"], name="one_preset_id_per_effect")]
+
+    def __str__(self):
+        return f"{self.name} ({self.effect_type})"
+
+
+class UserColor(models.Model):
+    """A colour or gradient a user named (LedFx's user_colors and user_gradients)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    value = models.CharField(max_length=1000, help_text="#rrggbb, or a CSS linear-gradient for a gradient")
+    is_gradient = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Scene(models.Model):
+    """Effects of several virtuals saved together, to be brought back at once (LedFx scenes).
+
+    `virtuals` is {virtual id: entry}: {"type", "config"} sets that effect, {"action":
+    "stop"} clears the virtual's effect, {} or {"action": "ignore"} leaves it alone."""
+
+    id = models.SlugField(primary_key=True, max_length=100)
+    name = models.CharField(max_length=200)
+    virtuals = models.JSONField(default=dict, blank=True)
+    scene_image = models.CharField(max_length=1000, default="Wallpaper", blank=True)
+    scene_tags = models.CharField(max_length=1000, null=True, blank=True)
+    scene_puturl = models.CharField(max_length=1000, null=True, blank=True)
+    scene_payload = models.TextField(null=True, blank=True)
+    scene_midiactivate = models.CharField(max_length=200, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def as_ledfx(self):
+        return {
+            "name": self.name,
+            "virtuals": self.virtuals,
+            "scene_image": self.scene_image,
+            "scene_puturl": self.scene_puturl,
+            "scene_tags": self.scene_tags,
+            "scene_payload": self.scene_payload,
+            "scene_midiactivate": self.scene_midiactivate,
+        }
+
+    def is_active(self, virtuals):
+        """True when every virtual it names shows what it would set ({id: Virtual})."""
+        for virtual_id, entry in self.virtuals.items():
+            virtual = virtuals.get(virtual_id)
+            action = scene_action(entry)
+            if virtual is None:
+                return False
+            if action == "stop" and virtual.effect_type:
+                return False
+            if action == "activate" and (
+                virtual.effect_type != entry["type"]
+                or virtual.effect_config != EFFECTS[entry["type"]].validate(entry.get("config") or {})
+            ):
+                return False
+        return True
+
+
+def scene_action(entry):
+    """What a scene does to one virtual: "activate" (an effect), "stop" or "ignore"."""
+    action = entry.get("action")
+    if action in ("stop", "ignore"):
+        return action
+    return "activate" if entry.get("type") in EFFECTS else "ignore"

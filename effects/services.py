@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from effects.base import EFFECTS
+from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import (
     CORE_SETTINGS,
     DEVICE_CONFIG,
@@ -21,9 +22,14 @@ from effects.models import (
     VIRTUAL_OPTIONS,
     CoreConfig,
     Device,
+    Scene,
+    UserColor,
+    UserPreset,
     Virtual,
+    scene_action,
 )
 from effects.wled import DISCOVERY_TIMEOUT, WledError, device_fields_from_info, fetch_info, phy_from_info
+from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.events import fire_event
 from ledfxsite.layers import ALL_VIRTUALS, notify_renderer
 from ledfxsite.schema import Field, Invalid, Schema
@@ -303,3 +309,160 @@ def virtuals_pause_toggle():
     config.save(update_fields=["paused"])
     after_commit(events=[("global_pause", {"paused": config.paused})], virtual_ids=[ALL_VIRTUALS])
     return config.paused
+
+
+def virtual_preset_apply(*, virtual, category, effect_type, preset_id):
+    """Set a built-in ("ledfx_presets") or user preset's effect on a virtual."""
+    if category not in ("ledfx_presets", "user_presets"):
+        raise ServiceError(f'Category {category} is not "ledfx_presets" or "user_presets"')
+    if effect_type not in EFFECTS:
+        raise ServiceError(f"Effect {effect_type} does not exist in category {category}")
+    if category == "ledfx_presets":
+        preset = builtin_presets(effect_type).get(preset_id)
+        config = preset and preset["config"]
+    else:
+        config = UserPreset.objects.filter(effect_type=effect_type, preset_id=preset_id).values_list("config", flat=True).first()
+    if config is None:
+        raise ServiceError(f"Preset {preset_id} does not exist for effect {effect_type} in category {category}")
+    return virtual_effect_set(virtual=virtual, effect_type=effect_type, config=config)
+
+
+def virtual_preset_save(*, virtual, name):
+    """Save the virtual's current effect config as a user preset; the same name replaces it."""
+    if not virtual.effect_type:
+        raise ServiceError(f"Virtual {virtual.id} has no active effect")
+    name = cleaned(Schema(Field("name", "string", required=True, blank=False, max_length=200)), {"name": name})["name"]
+    preset, _ = UserPreset.objects.update_or_create(
+        effect_type=virtual.effect_type,
+        preset_id=generate_id(name, set()),
+        defaults={"name": name, "config": virtual.effect_config},
+    )
+    return preset
+
+
+def user_preset_delete(*, effect_type, preset_id):
+    if effect_type not in EFFECTS:
+        raise ServiceError(f"Effect {effect_type} does not exist")
+    if not UserPreset.objects.filter(effect_type=effect_type, preset_id=preset_id).delete()[0]:
+        raise ServiceError(f"Preset {preset_id} does not exist for effect {effect_type} in user presets")
+
+
+def named_color(value):
+    """(value as kept, is a gradient) of a colour (kept as #rrggbb) or a gradient; ValueError."""
+    try:
+        return "#%02x%02x%02x" % parse_color(value), False
+    except ValueError:
+        parse_gradient(value)
+        return value.strip(), True
+
+
+@transaction.atomic
+def user_colors_save(*, colors):
+    """Name colours ("#rrggbb", a CSS name, rgb(...)) and gradients; built-in names stay as
+    they are. Returns the names saved."""
+    problems, saved = [], []
+    for name, value in colors.items():
+        if name in BUILTIN_COLORS or name in BUILTIN_GRADIENTS:
+            problems.append(f"{name}: a built-in colour or gradient keeps its value")
+            continue
+        try:
+            saved.append((name, *named_color(value)))
+        except ValueError as error:
+            problems.append(f"{name}: {error}")
+    if problems:
+        raise ServiceError("; ".join(problems))
+    for name, value, is_gradient in saved:
+        UserColor.objects.update_or_create(name=name, defaults={"value": value, "is_gradient": is_gradient})
+    after_commit(events=[("colors_updated", {})])
+    return [name for name, _, _ in saved]
+
+
+@transaction.atomic
+def user_colors_delete(*, names):
+    deleted = [name for name in names if UserColor.objects.filter(name=name).delete()[0]]
+    if not deleted:
+        raise ServiceError(f"Color or gradient {', '.join(map(str, names))} not found")
+    after_commit(events=[("colors_updated", {})])
+    return deleted
+
+
+SCENE_ENTRY = Schema(
+    Field("action", "choice", choices=("activate", "stop", "ignore")),
+    Field("type", "string"),
+    Field("config", "object"),
+    extra="ignore",
+)
+
+
+def scene_entries(virtuals):
+    """A scene's {virtual id: entry}, each checked: an effect that exists with a valid config."""
+    if not isinstance(virtuals, dict):
+        raise ServiceError("virtuals: must be an object of virtual id: {type, config}")
+    entries = {}
+    for virtual_id, entry in virtuals.items():
+        entry = {key: value for key, value in cleaned(SCENE_ENTRY, entry).items() if value is not None}
+        if entry.get("type") is not None:
+            _, entry["config"] = validated_effect(entry["type"], entry.get("config"))
+        entries[virtual_id] = entry
+    return entries
+
+
+def current_effects():
+    """Every virtual's effect now, as a scene keeps it ({} for a virtual without one)."""
+    return {
+        virtual.id: {"type": virtual.effect_type, "config": virtual.effect_config} if virtual.effect_type else {}
+        for virtual in Virtual.objects.all()
+    }
+
+
+SCENE_FIELDS = ("scene_image", "scene_tags", "scene_puturl", "scene_payload", "scene_midiactivate")
+
+
+@transaction.atomic
+def scene_save(*, scene_id=None, name=None, virtuals=None, snapshot=False, **fields):
+    """Create a scene (the current effects of every virtual unless `virtuals` is given),
+    or change one: only what is given changes; `snapshot` takes the current effects."""
+    if scene_id is None:
+        if not name:
+            raise ServiceError("Required attribute 'name' was not provided")
+        scene = Scene(id=generate_id(name, set(Scene.objects.values_list("id", flat=True))))
+    else:
+        scene = Scene.objects.filter(id=scene_id).first()
+        if scene is None:
+            raise ServiceError(f"Scene with id '{scene_id}' does not exist. To create a new scene, omit the 'id' field.")
+    if name:
+        scene.name = name
+    if virtuals is not None and not snapshot:
+        scene.virtuals = scene_entries(virtuals)
+    elif snapshot or scene_id is None:
+        scene.virtuals = current_effects()
+    for field in SCENE_FIELDS:
+        if fields.get(field) is not None:
+            setattr(scene, field, fields[field])
+    scene.save()
+    return scene
+
+
+@transaction.atomic
+def scene_activate(*, scene):
+    """Set every effect the scene names, clear those it stops; virtuals gone since are skipped."""
+    virtuals = Virtual.objects.in_bulk(list(scene.virtuals))
+    for virtual_id, entry in scene.virtuals.items():
+        virtual = virtuals.get(virtual_id)
+        action = scene_action(entry)
+        if virtual is None or action == "ignore":
+            continue
+        if action == "stop":
+            virtual_effect_clear(virtual=virtual)
+        else:
+            virtual_effect_set(virtual=virtual, effect_type=entry["type"], config=entry.get("config") or {})
+    after_commit(events=[("scene_activated", {"scene_id": scene.id})])
+
+
+@transaction.atomic
+def scene_deactivate(*, scene):
+    """Clear the effect of every virtual the scene sets."""
+    virtuals = Virtual.objects.in_bulk(list(scene.virtuals))
+    for virtual_id, entry in scene.virtuals.items():
+        if virtual_id in virtuals and scene_action(entry) == "activate":
+            virtual_effect_clear(virtual=virtuals[virtual_id])

@@ -10,9 +10,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from effects import services
 from effects.base import EFFECTS
-from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, Virtual
+from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
+from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
-from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object
+from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object, json_value
 from ledfxsite.schema import Field, Invalid, Schema
 
 API_VERSION = "2.2.1"
@@ -37,9 +38,9 @@ def method_not_allowed(request, methods):
 
 
 def ledfx_endpoint(*methods, bodies=None):
-    """CSRF-exempt (LedFx clients send no token), method-checked. A POST or PUT body must
-    be a JSON object fitting the Schema `bodies` declares for the method; it arrives
-    cleaned as `body`. ServiceError becomes a failed response."""
+    """CSRF-exempt (LedFx clients send no token), method-checked. The body of a method
+    `bodies` declares a Schema for must be a JSON object fitting it; it arrives cleaned as
+    `body`. ServiceError becomes a failed response."""
 
     def decorate(view):
         @csrf_exempt
@@ -48,7 +49,7 @@ def ledfx_endpoint(*methods, bodies=None):
             if request.method not in methods:
                 return method_not_allowed(request, methods)
             try:
-                if request.method in ("POST", "PUT"):
+                if request.method in (bodies or {}):
                     kwargs["body"] = bodies[request.method].clean(json_object(request.body))
                 return view(request, **kwargs)
             except UnreadableBody as error:
@@ -243,11 +244,11 @@ def core_config_as_ledfx(request, core):
         "configuration_version": CONFIGURATION_VERSION,
         "devices": [{"id": device.id, "type": device.type, "config": device.as_ledfx()["config"]} for device in Device.objects.all()],
         "virtuals": [virtual.config_as_ledfx() for virtual in Virtual.objects.all()],
-        "ledfx_presets": {},
-        "user_presets": {},
-        "scenes": {},
-        "user_colors": {},
-        "user_gradients": {},
+        "ledfx_presets": {effect_type: builtin_presets(effect_type) for effect_type in sorted(EFFECTS)},
+        "user_presets": user_presets_by_effect(),
+        "scenes": {scene_id: {key: value for key, value in scene.items() if key != "active"} for scene_id, scene in scenes_listing().items()},
+        "user_colors": colors_listing()["colors"]["user"],
+        "user_gradients": colors_listing()["gradients"]["user"],
         "audio": {},
         "melbanks": {},
         "integrations": [],
@@ -256,7 +257,167 @@ def core_config_as_ledfx(request, core):
     }
 
 
+def user_presets_by_effect():
+    presets = {}
+    for preset in UserPreset.objects.all():
+        presets.setdefault(preset.effect_type, {})[preset.preset_id] = {"name": preset.name, "config": preset.config}
+    return presets
+
+
 @ledfx_endpoint("GET")
 def check_for_updates(request):
     """We do not call out to look for releases: an honest "no check"."""
     return succeeded(payload={"type": "info", "reason": "ledfxsite does not check for updates; its README says where releases are."})
+
+
+def presets_listing(effect_type, active_config=None):
+    """LedFx's {"ledfx_presets": {...}, "user_presets": {...}} of an effect; with the
+    running config, each preset says whether it is the one running."""
+
+    def shown(name, config):
+        preset = {"name": name, "config": config}
+        if active_config is not None:
+            preset["active"] = config == active_config
+        return preset
+
+    user = UserPreset.objects.filter(effect_type=effect_type)
+    return {
+        "ledfx_presets": {preset_id: shown(preset["name"], preset["config"]) for preset_id, preset in builtin_presets(effect_type).items()},
+        "user_presets": {preset.preset_id: shown(preset.name, preset.config) for preset in user},
+    }
+
+
+PRESET_CHOICE = body(Field("category", "string", required=True), Field("effect_id", "string", required=True), Field("preset_id", "string", required=True))
+
+
+@ledfx_endpoint("GET", "PUT", "POST", "DELETE", bodies={"PUT": PRESET_CHOICE, "POST": body(Field("name", "string", required=True))})
+def virtual_presets(request, virtual_id, body=None):
+    """A virtual's presets: GET those of its effect, PUT applies one, POST saves its
+    effect as a user preset, DELETE clears its effect (as LedFx)."""
+    virtual = virtual_or_error(virtual_id)
+    if request.method == "PUT":
+        virtual = services.virtual_preset_apply(
+            virtual=virtual, category=body["category"], effect_type=body["effect_id"], preset_id=body["preset_id"]
+        )
+        return succeeded(effect=virtual.effect_as_ledfx())
+    if request.method == "POST":
+        preset = services.virtual_preset_save(virtual=virtual, name=body["name"])
+        return succeeded(preset={"id": preset.preset_id, "name": preset.name, "config": preset.config})
+    if request.method == "DELETE":
+        services.virtual_effect_clear(virtual=virtual)
+        return succeeded(effect={})
+    if not virtual.effect_type:
+        raise ServiceError(f"Virtual {virtual.id} has no active effect")
+    return succeeded(virtual=virtual.id, effect=virtual.effect_type, **presets_listing(virtual.effect_type, virtual.effect_config))
+
+
+def effect_or_error(effect_type):
+    if effect_type not in EFFECTS:
+        raise ServiceError(f"Effect {effect_type} does not exist")
+    return effect_type
+
+
+@ledfx_endpoint("GET")
+def effect_presets(request, effect_type):
+    return succeeded(effect=effect_or_error(effect_type), **presets_listing(effect_type))
+
+
+@ledfx_endpoint("DELETE")
+def effect_preset(request, effect_type, preset_id):
+    services.user_preset_delete(effect_type=effect_type, preset_id=preset_id)
+    return succeeded()
+
+
+def colors_listing():
+    user = list(UserColor.objects.all())
+    return {
+        "colors": {"builtin": BUILTIN_COLORS, "user": {color.name: color.value for color in user if not color.is_gradient}},
+        "gradients": {"builtin": BUILTIN_GRADIENTS, "user": {color.name: color.value for color in user if color.is_gradient}},
+    }
+
+
+@ledfx_endpoint("GET", "POST", "DELETE", bodies={"POST": body()})
+def colors(request, body=None):
+    """GET the named colours and gradients; POST {name: value} names some; DELETE [names]."""
+    if request.method == "GET":
+        return JsonResponse(colors_listing())
+    if request.method == "POST":
+        saved = services.user_colors_save(colors=body)
+        return succeeded(payload={"type": "success", "reason": f"Saved {', '.join(saved)}"})
+    names = json_value(request.body)
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ServiceError("The body must be a list of colour or gradient names")
+    deleted = services.user_colors_delete(names=names)
+    return succeeded(payload={"type": "success", "reason": f"Deleted {', '.join(deleted)}"})
+
+
+@ledfx_endpoint("DELETE")
+def color(request, name):
+    services.user_colors_delete(names=[name])
+    return succeeded(payload={"type": "success", "reason": f"Deleted {name}"})
+
+
+def scenes_listing():
+    virtuals = Virtual.objects.in_bulk()
+    return {scene.id: {**scene.as_ledfx(), "active": scene.is_active(virtuals)} for scene in Scene.objects.all()}
+
+
+def scene_or_error(scene_id):
+    scene = Scene.objects.filter(id=scene_id).first()
+    if scene is None:
+        raise ServiceError(f"Scene {scene_id} does not exist")
+    return scene
+
+
+SCENE_BODY = body(
+    Field("id", "string"),
+    Field("name", "string", max_length=200),
+    Field("virtuals", "object"),
+    Field("snapshot", "bool", False),
+    *(Field(name, "any") for name in services.SCENE_FIELDS),
+)
+SCENE_ACTION = body(
+    Field("id", "string", required=True),
+    Field("action", "choice", required=True, choices=("activate", "deactivate", "rename")),
+    Field("name", "string", max_length=200),
+)
+
+
+@ledfx_endpoint(
+    "GET", "POST", "PUT", "DELETE", bodies={"POST": SCENE_BODY, "PUT": SCENE_ACTION, "DELETE": body(Field("id", "string", required=True))}
+)
+def scenes(request, body=None):
+    """GET every scene; POST saves one (new without `id`); PUT {id, action}: activate,
+    deactivate or rename; DELETE {id}."""
+    if request.method == "GET":
+        return succeeded(scenes=scenes_listing())
+    if request.method == "POST":
+        fields = {name: body[name] for name in services.SCENE_FIELDS}
+        scene = services.scene_save(
+            scene_id=body["id"], name=body["name"], virtuals=body["virtuals"], snapshot=body["snapshot"], **fields
+        )
+        return succeeded(scene={"id": scene.id, "config": scene.as_ledfx()})
+    if request.method == "DELETE":
+        scene_or_error(body["id"]).delete()
+        return succeeded()
+    scene = scene_or_error(body["id"])
+    if body["action"] == "activate":
+        services.scene_activate(scene=scene)
+        return succeeded(payload={"type": "info", "reason": f"Activated {scene.name}"})
+    if body["action"] == "deactivate":
+        services.scene_deactivate(scene=scene)
+        return succeeded(payload={"type": "info", "reason": f"Deactivated {scene.name}"})
+    if not body["name"]:
+        raise ServiceError('Required attribute "name" was not provided')
+    old_name = scene.name
+    services.scene_save(scene_id=scene.id, name=body["name"])
+    return succeeded(payload={"type": "info", "reason": f"Renamed {old_name} to {body['name']}"})
+
+
+@ledfx_endpoint("GET", "DELETE")
+def scene(request, scene_id):
+    scene = scene_or_error(scene_id)
+    if request.method == "DELETE":
+        scene.delete()
+        return succeeded(payload={"type": "success", "reason": f"Scene '{scene_id}' deleted."})
+    return succeeded(scene={"id": scene.id, "config": {**scene.as_ledfx(), "active": scene.is_active(Virtual.objects.in_bulk())}})

@@ -17,12 +17,17 @@ class UnreadableBody(ValueError):
         self.payload = payload
 
 
-def json_object(raw):
-    """The body as a dict, or UnreadableBody: invalid JSON or empty, or JSON that is not an object."""
+def json_value(raw):
+    """The body as JSON, or UnreadableBody (invalid JSON or empty)."""
     try:
-        body = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise UnreadableBody({"status": "failed", "reason": "JSON decoding failed"}) from None
+
+
+def json_object(raw):
+    """The body as a dict, or UnreadableBody: invalid JSON or empty, or JSON that is not an object."""
+    body = json_value(raw)
     if not isinstance(body, dict):
         raise UnreadableBody(failed("Request body must be a JSON object"))
     return body

@@ -63,3 +63,9 @@ def test_services_use_postgres_and_redis():
     assert environment["DATABASE_URL"].startswith("postgres://postgres@postgres:5432/")
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     assert {"postgres", "redis", "web", "worker"} <= set(services)
+
+
+def test_web_ui_package_is_installed_without_its_dependencies_as_make_does():
+    steps = shell_steps(compose()["services"]["web"]["command"])
+    assert ["pip", "install", "-q", "--no-deps", "-r", "requirements-ui.txt"] in steps
+    assert any(line.endswith("pip install --quiet --no-deps -r requirements-ui.txt") for line in make_recipe("test"))

@@ -4,7 +4,7 @@ readable validation errors, start/stop and diag actions."""
 import pytest
 
 from effects import services
-from effects.models import Device, Virtual
+from effects.models import CoreConfig, Device, Scene, UserColor, Virtual
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,7 @@ def virtual_form(virtual, **changes):
         "name": virtual.name,
         "rows": virtual.rows,
         "segments": '[["matrix", 0, 63, false]]',
+        "options": "{}",
         "effect_type": virtual.effect_type,
         "effect_config": "{}",
         "active": "",
@@ -95,3 +96,34 @@ def test_the_device_page_shows_what_a_wled_last_said(admin_client, matrix):
     content = admin_client.get(DEVICES + "matrix/change/").content.decode()
     assert "firmware 0.15.3, signal 90 %, RSSI -55 dBm, LED fps 42" in content
     assert "Info read at" in content
+
+
+CORE_CONFIG = {"global_brightness": "1.0", "visualisation_fps": "30", "visualisation_maxlen": "81", "transmission_mode": "compressed"}
+
+
+def test_the_core_config_is_edited_within_its_bounds(admin_client):
+    CoreConfig.current()
+    page = admin_client.post("/admin/effects/coreconfig/1/change/", {**CORE_CONFIG, "visualisation_fps": "61"})
+    assert page.status_code == 200 and b"visualisation_fps: must be" in page.content
+    assert CoreConfig.current().visualisation_fps == 30
+    admin_client.post("/admin/effects/coreconfig/1/change/", {**CORE_CONFIG, "visualisation_fps": "60", "global_brightness": "0.5"})
+    assert (CoreConfig.current().visualisation_fps, CoreConfig.current().global_brightness) == (60, 0.5)
+
+
+def test_scenes_are_listed_and_activated_from_the_admin(admin_client, matrix):
+    virtual = Virtual.objects.get(id="matrix")
+    services.virtual_effect_set(virtual=virtual, effect_type="rainbow", config={"speed": 3})
+    services.scene_save(name="Bright")
+    services.virtual_effect_clear(virtual=virtual)
+    assert b"Bright" in admin_client.get("/admin/effects/scene/").content
+    admin_client.post("/admin/effects/scene/", {"action": "activate", "_selected_action": ["bright"]})
+    virtual.refresh_from_db()
+    assert (virtual.effect_type, virtual.effect_config["speed"]) == ("rainbow", 3.0)
+    assert Scene.objects.get().name == "Bright"
+
+
+def test_a_named_colour_added_in_the_admin_is_checked(admin_client):
+    admin_client.post("/admin/effects/usercolor/add/", {"name": "teal-ish", "value": "rgb(0, 128, 128)"})
+    assert UserColor.objects.get().value == "#008080"
+    page = admin_client.post("/admin/effects/usercolor/add/", {"name": "bad", "value": "nonsense"})
+    assert page.status_code == 200 and b"is not a colour" in page.content and UserColor.objects.count() == 1

@@ -27,6 +27,8 @@ SUBSCRIBED = (
     "device_created",
     "global_pause",
     "base_config_update",
+    "scene_activated",
+    "colors_updated",
     "client_sync",
 )
 SENTINEL = "end-of-write"
@@ -137,6 +139,19 @@ async def test_rest_changing_the_core_config(server, watch):
 
 async def test_rest_refusing_a_core_config_change_fires_nothing(server, watch):
     assert await watch.after(rest(server, "PUT", "/api/config", {"visualisation_fps": 61})) == ([], [])
+
+
+async def test_rest_activating_a_scene(server, watch):
+    await make_strip()
+    await set_green("strip")
+    await rest(server, "POST", "/api/scenes", {"name": "Green"})
+    answer = watch.after(rest(server, "PUT", "/api/scenes", {"id": "green", "action": "activate"}))
+    assert await answer == ([effect_set("strip"), {"event_type": "scene_activated", "scene_id": "green"}], ["strip"])
+
+
+async def test_rest_naming_a_colour(server, watch):
+    answer = watch.after(rest(server, "POST", "/api/colors", {"mine": "#123456"}))
+    assert await answer == ([{"event_type": "colors_updated"}], [])
 
 
 async def test_rest_adding_a_device(server, watch):
