@@ -1,0 +1,178 @@
+"""LedFx 2.2.1's own web UI, unchanged, in headless Chromium (Debian's, driven by
+Playwright), against a real daphne serving what `make run` serves: the embedded mode with a
+32x32 dummy matrix rendering noise2d. Screenshots go to test-artifacts/web-ui/.
+
+The UI asks GitHub for LedFx's latest release; this closed network has no GitHub, so the
+browser is answered that 2.2.1 is the latest (nothing of ours is stubbed)."""
+
+import asyncio
+import json
+import re
+import tempfile
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import async_playwright
+
+from tests.conftest import PROJECT_DIR, http, wait_until
+
+pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+ARTIFACTS = PROJECT_DIR / "test-artifacts" / "web-ui"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+MATRIX = "demo-matrix"
+
+
+@pytest_asyncio.fixture
+async def ui_server(live_servers):
+    """`make run`'s server: embedded, with the demo matrix rendering, and previews large
+    enough for it (the UI otherwise opens its "Not enough Pixels" dialog on every page, as
+    it does with LedFx)."""
+    server = live_servers(REDIS_URL="")
+    created = (await http("POST", server.http + "/api/devices", json={"type": "dummy", "config": {"name": "Demo Matrix", "pixel_count": 1024, "rows": 32}})).json()
+    assert created["status"] == "success", created
+    await http("POST", f"{server.http}/api/virtuals/{MATRIX}/effects", json={"type": "noise2d", "config": {}})
+    await http("PUT", server.http + "/api/config", json={"visualisation_maxlen": 1024})
+    yield server
+
+
+class Browser:
+    """A fresh Chromium profile; records console errors and failed /api requests of every tab."""
+
+    def __init__(self, context, base_url):
+        self.context = context
+        self.base_url = base_url
+        self.errors = []
+
+    async def open(self, path="/"):
+        """A new tab at `path`. On its first visit the UI stores its host and reloads
+        itself; errors are recorded from the load that follows."""
+        page = await self.context.new_page()
+        await page.goto(self.base_url + "/")
+        await wait_until(lambda: self.host_stored(page), what="the UI to store its host")
+        await page.wait_for_load_state("networkidle")
+        page.on("console", lambda message: message.type == "error" and self.errors.append(f"console: {message.text}"))
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.on("response", lambda response: "/api/" in response.url and response.status >= 400 and self.errors.append(f"{response.status} {response.url}"))
+        await page.goto(self.base_url + "/" + path.lstrip("/"))
+        await page.wait_for_load_state("networkidle")
+        return page
+
+    @staticmethod
+    async def host_stored(page):
+        try:
+            return await page.evaluate("localStorage.getItem('ledfx-host')")
+        except PlaywrightError:  # the page is reloading
+            return None
+
+    async def shot(self, page, name):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        return await page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+
+@pytest_asyncio.fixture
+async def browser(ui_server):
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="ledfxsite-chromium-"),
+            executable_path="/usr/bin/chromium",
+            args=CHROMIUM_FLAGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        latest = json.dumps({"tag_name": "v2.2.1", "html_url": "https://github.com/LedFx/LedFx/releases/tag/v2.2.1"})
+        await context.route("https://api.github.com/**", lambda route: route.fulfill(status=200, content_type="application/json", body=latest))
+        yield Browser(context, ui_server.http)
+        await context.close()
+
+
+async def body_text(page):
+    return await page.inner_text("body")
+
+
+@pytest.mark.parametrize("path", ["#/", "#/devices", f"#/device/{MATRIX}", "#/scenes", "#/settings"])
+async def test_each_page_loads_without_the_host_dialog_errors_or_failed_api_requests(browser, path):
+    page = await browser.open(path)
+    await page.wait_for_timeout(1500)  # what the page fetches after its first paint
+    await browser.shot(page, "page-" + (path.strip("#/").replace("/", "-") or "home"))
+    text = await body_text(page)
+    assert "LedFx-Core" not in text and "No LedFx" not in text
+    assert browser.errors == []
+
+
+LIT_PIXELS = (
+    "c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let lit = 0;"
+    " for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 30) lit++; return lit; }"
+)
+
+
+async def test_the_devices_page_shows_a_live_preview(browser):
+    page = await browser.open("#/devices")
+    card = page.locator(".MuiCard-root", has_text="Demo Matrix")
+    canvas = card.locator("canvas").first
+    await canvas.wait_for()
+    await wait_until(lambda: canvas.evaluate(LIT_PIXELS), what="a lit preview")
+    first = await card.screenshot()
+    await page.wait_for_timeout(500)
+    second = await card.screenshot()
+    await browser.shot(page, "devices-preview")
+    assert first != second, "the preview does not move"
+    assert browser.errors == []
+
+
+async def test_client_management_lists_every_open_tab_and_drops_a_closed_one(browser):
+    page = await browser.open("#/settings")
+    other = await browser.open("#/devices")
+    await page.get_by_text("CLIENT MANAGEMENT").click()
+    await page.get_by_text("Connected Clients").wait_for()
+    rows = page.locator("tbody tr")
+    await wait_until(lambda: rows.count(), what="the clients table")
+    await wait_until(lambda: _count_is(rows, 2), what="two clients listed")
+    names = [await rows.nth(number).locator("td").first.inner_text() for number in range(2)]
+    assert all(name.strip().startswith("Client-") for name in names), names
+    assert "ago" in await rows.nth(0).inner_text()
+    await browser.shot(page, "client-management")
+    await other.close()
+    await wait_until(lambda: _count_is(rows, 1), what="the closed tab to leave the list")
+    assert browser.errors == []
+
+
+async def _count_is(locator, expected):
+    return await locator.count() == expected
+
+
+async def test_the_global_pause_button_stops_every_virtual_and_resumes_them(browser, ui_server):
+    page = await browser.open("#/devices")
+    await page.get_by_role("button", name="play-pause").first.click()
+    await wait_until(lambda: _paused_is(ui_server, True), what="the server to be paused")
+    await page.get_by_role("button", name="play-pause").first.click()
+    await wait_until(lambda: _paused_is(ui_server, False), what="the server to resume")
+    assert browser.errors == []
+
+
+async def _paused_is(server, expected):
+    return (await http("GET", server.http + "/api/virtuals")).json()["paused"] is expected
+
+
+async def test_a_preset_chosen_in_the_ui_is_what_renders(browser, ui_server):
+    page = await browser.open(f"#/device/{MATRIX}")
+    await page.get_by_role("button", name=re.compile("^lava$", re.IGNORECASE)).click()
+
+    async def lava_set():
+        effect = (await http("GET", f"{ui_server.http}/api/virtuals/{MATRIX}")).json()[MATRIX]["effect"]
+        return effect["type"] == "noise2d" and effect["config"]["zoom"] == 3.0 and effect["config"]["speed"] == 0.5
+
+    await wait_until(lava_set, what="the Lava preset on the matrix")
+    await asyncio.sleep(0.5)
+    await browser.shot(page, "preset-lava")
+    assert browser.errors == []
