@@ -176,3 +176,53 @@ async def test_a_preset_chosen_in_the_ui_is_what_renders(browser, ui_server):
     await asyncio.sleep(0.5)
     await browser.shot(page, "preset-lava")
     assert browser.errors == []
+
+
+async def effect_of(server, virtual_id=MATRIX):
+    return (await http("GET", f"{server.http}/api/virtuals/{virtual_id}")).json()[virtual_id]["effect"]
+
+
+async def test_a_scene_saved_in_the_ui_brings_its_effect_back(browser, ui_server):
+    page = await browser.open("#/scenes")
+    await page.get_by_role("button", name="add").first.click()
+    await page.get_by_role("menu").get_by_text("Add Scene").click()
+    await page.locator("[role=dialog] input").first.fill("Evening")
+    await page.locator("[role=dialog]").get_by_role("button", name="ADD & CONFIGURE").click()
+    await wait_until(lambda: _scene_saved(ui_server, "evening"), what="the scene in the database")
+    await page.get_by_text("Edit Scene: Evening").wait_for()
+    await page.get_by_role("button", name="CANCEL").last.click()
+    await http("POST", f"{ui_server.http}/api/virtuals/{MATRIX}/effects", json={"type": "rainbow", "config": {}})
+    await page.locator(".MuiCard-root", has_text="Evening").locator(".MuiCardActionArea-root").click()  # the scene's image
+    await wait_until(lambda: _effect_type_is(ui_server, "noise2d"), what="the scene's effect back on the matrix")
+    await browser.shot(page, "scene-activated")
+    assert browser.errors == []
+
+
+async def _scene_saved(server, scene_id):
+    return scene_id in (await http("GET", server.http + "/api/scenes")).json()["scenes"]
+
+
+async def _effect_type_is(server, effect_type):
+    return (await effect_of(server)).get("type") == effect_type
+
+
+async def test_the_diag_switch_shows_render_statistics(browser, ui_server):
+    page = await browser.open(f"#/device/{MATRIX}")
+    switches = page.locator("input[type=checkbox]")  # the effect's boolean options: diag, then test
+    await switches.first.click()
+    await wait_until(lambda: _diag_is_on(ui_server), what="diag on")
+    panel = page.get_by_text("Render Avg")
+    await panel.wait_for()
+    fps = page.locator("text=FPS").locator("xpath=following::*[normalize-space(text())!=''][1]").first
+    await wait_until(lambda: _positive_number(fps), what="an fps above 0 in the panel")
+    await browser.shot(page, "diag-panel")
+    assert browser.errors == []
+
+
+async def _diag_is_on(server):
+    return (await effect_of(server))["config"]["diag"] is True
+
+
+async def _positive_number(locator):
+    text = (await locator.inner_text()).strip()
+    return text.isdigit() and int(text) > 0
