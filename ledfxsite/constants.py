@@ -10,12 +10,12 @@ ERR_NAME_TAKEN = "name_taken"  # update_client_info with another connected clien
 ERR_NO_TARGETS = "no_targets"  # a broadcast that matched no connected client
 ERR_SERVER_ERROR = "server_error"  # our fault, logged with a traceback; the socket stays open
 
-# Close code for a websocket whose connection cannot be recorded (the database is down):
-# RFC 6455's "try again later"; clients reconnect.
-CLOSE_TRY_AGAIN_LATER = 1013
-# Close code for a websocket that does not read what it is sent (WEBSOCKET_MAX_QUEUED_BYTES
-# wait for it): RFC 6455's "policy violation"; the server cannot buffer without bound.
-CLOSE_SLOW_READER = 1008
+# Close codes of our own, from the private-use range 4000-4999 (daphne's autobahn lets an
+# application send no other code than 1000): 40xx echoes the nearest RFC 6455 code.
+# A websocket whose connection cannot be recorded (the database is down); clients reconnect.
+CLOSE_TRY_AGAIN_LATER = 4013
+# A websocket that does not read what it is sent (WEBSOCKET_MAX_QUEUED_BYTES wait for it).
+CLOSE_SLOW_READER = 4008
 
 # Websocket frames above this are closed with 1009 (daphne's --websocket_max_message_size default).
 MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024

@@ -131,8 +131,9 @@ RENDER_IN_SERVER = env_bool("RENDER_IN_SERVER", not REDIS_URL)
 RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=float, minimum=0.1)
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)
 # Events waiting for one client to read them, beyond what the kernel's socket buffers hold;
-# over this the socket is closed with 1008 (previews never count: an unread one is replaced).
-WEBSOCKET_MAX_QUEUED_BYTES = env_number("WEBSOCKET_MAX_QUEUED_BYTES", 1024 * 1024, minimum=64 * 1024)
+# over this the socket is closed with CLOSE_SLOW_READER. Previews are held back, not queued,
+# once 64 KiB wait (ledfxsite.direct_send.Outbox), hence the minimum.
+WEBSOCKET_MAX_QUEUED_BYTES = env_number("WEBSOCKET_MAX_QUEUED_BYTES", 1024 * 1024, minimum=256 * 1024)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")

@@ -171,7 +171,7 @@ async def test_the_row_is_committed_before_client_connected_is_fired(server, slo
     await watcher.disconnect()
 
 
-async def test_a_connection_that_cannot_be_recorded_is_closed_with_1013(server, monkeypatch):
+async def test_a_connection_that_cannot_be_recorded_is_closed_with_4013(server, monkeypatch):
     watcher, _ = await open_socket(server)
     await subscribe(watcher, 5, "client_connected")
 
@@ -182,7 +182,7 @@ async def test_a_connection_that_cannot_be_recorded_is_closed_with_1013(server, 
     communicator = communicator_for(server)
     assert (await communicator.connect(timeout=5))[0]
     client_id = json.loads(await receive(communicator))["client_id"]
-    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
+    assert await communicator.receive_output(timeout=5) == {"type": "websocket.close", "code": 4013}
     assert client_id not in server.process.connections
     await settle(watcher)
     assert await watcher.receive_nothing(timeout=0.2)

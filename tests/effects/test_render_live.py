@@ -134,3 +134,34 @@ def test_an_embedded_server_renders_from_start_up_without_a_request(live_process
     port = free_port()
     server = live_processes(daphne_command("127.0.0.1", port), port=port, REDIS_URL="", ready_line="rendering strip: rainbow")
     assert "GET" not in server.log_text() and "WSCONNECT" not in server.log_text()
+
+
+async def next_preview_of(sock, vis_id, timeout=5.0):
+    _, event, _ = await next_event(sock, "visualisation_update", timeout)
+    assert event["vis_id"] == vis_id, event
+    return event
+
+
+@pytest.mark.asyncio
+async def test_previews_reach_clients_of_every_process_from_the_workers_process(live_servers, live_workers):
+    first, second = live_servers(), live_servers()
+    worker = live_workers()
+    await create_matrix(first)
+    await set_effect(first, {})
+    watchers = []
+    for server in (first, second):
+        sock, _ = await ws_connect(server.ws)
+        await sock.send(json.dumps({"id": 5, "type": "subscribe_event", "event_type": "visualisation_update", "event_filter": {"vis_id": "matrix", "is_device": False}}))
+        watchers.append(sock)
+    for sock in watchers:
+        event = await next_preview_of(sock, "matrix")
+        assert (event["id"], event["is_device"], event["shape"]) == (5, False, [9, 9])
+    # events fired by a write on one process reach a client of the other
+    await ws_subscribe(watchers[1], 6, "effect_set")
+    await set_effect(first, {"speed": 2})
+    _, event, _ = await next_event(watchers[1], "effect_set")
+    assert (event["virtual_id"], event["effect_config"]["speed"]) == ("matrix", 2.0)
+    for sock in watchers:
+        await sock.close()
+    for process in (first, second, worker):
+        process.assert_clean_log()
