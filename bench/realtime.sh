@@ -21,61 +21,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASELINE=${BASELINE:-$(cd .. && pwd)/shared/bench/ledfx-baseline.sh}
-PY=$(pwd)/.venv/bin/python
-DAPHNE=$(pwd)/.venv/bin/daphne
-STAMP=$(date -u +%Y%m%dT%H%M%SZ)
-WORK=$(mktemp -d /tmp/ledfxsite-bench.XXXXXX)
-OUT=bench/results
-mkdir -p "$OUT"
 WSLOAD_ARGS=${WSLOAD_ARGS:-}
 ALL_DEPLOYMENTS="ledfx floor embedded redis"
-DEPLOYMENTS=${DEPLOYMENTS:-$ALL_DEPLOYMENTS}
-TAG=${TAG:-}  # appended to the result files' names
-PIDS=()
-
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [[ -f $WORK/redis.pid ]] && kill "$(cat "$WORK/redis.pid")" 2>/dev/null || true
-  bash "$BASELINE" stop >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
-
-in_ns() { bash "$BASELINE" exec "$@"; }
-
-wait_port() {
-  for _ in $(seq 1 100); do
-    in_ns "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 0.2)" 2>/dev/null && return 0
-    sleep 0.2
-  done
-  echo "nothing listens on $1" >&2; return 1
-}
-
-stop_ours() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
-  PIDS=()
-}
-
-start_daphne() {  # port, env...
-  local port=$1; shift
-  env "$@" bash "$BASELINE" exec "$DAPHNE" -b 127.0.0.1 -p "$port" ledfxsite.asgi:application \
-    > "$WORK/daphne-$port.log" 2>&1 &
-  PIDS+=($!)
-  wait_port "$port"
-}
-
-start_worker() {  # env...
-  env "$@" bash "$BASELINE" exec "$PY" manage.py runworker effects > "$WORK/worker.log" 2>&1 &
-  PIDS+=($!)
-}
-
-want() { [[ " $DEPLOYMENTS " == *" $1 "* ]]; }
+source bench/lib.sh
 
 if want ledfx; then
   echo "== LedFx 2.2.1"
-  bash "$BASELINE" install >/dev/null
-  bash "$BASELINE" start
-  LEDFX_PID=$(cat "${LEDFX_HOME:-/tmp/ledfx-baseline}/ledfx.pid")
+  start_ledfx
   in_ns "$PY" bench/wsload.py --name "LedFx 2.2.1" --url http://127.0.0.1:8888 --pid "$LEDFX_PID" \
     --noise2d --out "$WORK/1-ledfx.json" $WSLOAD_ARGS
   bash "$BASELINE" stop
@@ -104,8 +56,7 @@ fi
 
 if want redis; then
   echo "== ledfxsite, two daphne processes over Redis, runworker effects"
-  in_ns redis-server --port 6390 --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
-    --pidfile "$WORK/redis.pid" --dir "$WORK" --logfile "$WORK/redis.log"
+  start_redis
   MULTI_ENV=(DATA_DIR="$WORK/multi" REDIS_URL=redis://127.0.0.1:6390/0 LOG_LEVEL=WARNING)
   env "${MULTI_ENV[@]}" "$PY" manage.py migrate -v0
   env "${MULTI_ENV[@]}" bash "$BASELINE" exec "$PY" manage.py create_demo  # fires its events over Redis
@@ -121,4 +72,4 @@ NAME=realtime-$STAMP${TAG:+-$TAG}
 "$PY" bench/summarize.py "$WORK"/[0-9]-*.json --json "$OUT/$NAME.json" --markdown "$OUT/$NAME.md"
 [[ $DEPLOYMENTS == "$ALL_DEPLOYMENTS" ]] && cp "$OUT/$NAME.md" "$OUT/realtime-latest.md"
 cat "$OUT/$NAME.md"
-if grep -l "Traceback" "$WORK"/daphne-*.log "$WORK"/worker.log >/dev/null 2>&1; then echo "server logs with errors: $WORK" >&2; fi
+check_logs

@@ -1,5 +1,5 @@
-"""Merge bench/wsload.py results into one JSON file and a markdown table with ratios
-against the first result (LedFx)."""
+"""Merge bench/wsload.py (--rows realtime) or bench/previews.py (--rows previews) results
+into one JSON file and a markdown table with ratios against the first result (LedFx)."""
 
 import argparse
 import json
@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 
 # (label, path into a result, lower is better; None: no ratio)
-ROWS = [
+REALTIME_ROWS = [
     ("rendering: virtual_diag fps min", ("render", "fps_min"), None),
     ("rendering: virtual_diag fps mean", ("render", "fps_mean"), None),
     ("connect -> client_id p50 ms", ("connect", "p50_ms"), True),
@@ -17,19 +17,44 @@ ROWS = [
     ("connect -> first answer p99 ms", ("connect", "first_answer", "p99_ms"), True),
 ]
 for n in ("10", "100", "1000"):
-    ROWS += [
+    REALTIME_ROWS += [
         (f"fan-out to {n}: p50 ms", ("fanout", n, "p50_ms"), True),
         (f"fan-out to {n}: p99 ms", ("fanout", n, "p99_ms"), True),
         (f"fan-out to {n}: max ms", ("fanout", n, "max_ms"), True),
     ]
 for n in ("10", "100", "1000"):
-    ROWS += [
+    REALTIME_ROWS += [
         (f"sustained, {n} subscribers: delivered/s", ("sustained", n, "delivered_per_s"), False),
         (f"sustained, {n} subscribers: POSTs/s answered", ("sustained", n, "posts_per_s"), False),
         (f"sustained, {n} subscribers: lost", ("sustained", n, "lost"), True),
         (f"sustained, {n} subscribers: duplicated", ("sustained", n, "duplicated"), True),
     ]
-ROWS += [("idle RSS per socket KiB (2000 sockets)", ("idle", "kib_per_socket"), True)]
+REALTIME_ROWS += [("idle RSS per socket KiB (2000 sockets)", ("idle", "kib_per_socket"), True)]
+REALTIME_NOTE = (
+    "Every server renders a 32x32 noise2d virtual at 62 fps throughout; its fps is from its own\n"
+    "virtual_diag events (LedFx 2.2.1 reports frames - 1, so 61 there is 62 rendered; PROTOCOL.md §4.1)."
+)
+
+PREVIEW_ROWS = [
+    ("previews delivered per s (all watchers)", ("frames", "delivered_per_s"), False),
+    ("previews asked per s (watchers x virtuals x 30)", ("frames", "asked_per_s"), None),
+    ("previews per s, per watcher and virtual", ("frames", "per_watcher_and_virtual_per_s"), False),
+    ("gap between previews p50 ms", ("gap", "p50_ms"), None),
+    ("gap between previews p99 ms", ("gap", "p99_ms"), True),
+    ("gap between previews max ms", ("gap", "max_ms"), True),
+    ("effect change -> preview showing it p50 ms", ("change", "p50_ms"), True),
+    ("effect change -> preview showing it p99 ms", ("change", "p99_ms"), True),
+    ("server CPU, % of one core", ("cpu", "percent_of_a_core"), True),
+    ("server CPU ms per delivered preview", ("cpu", "ms_per_delivered_preview"), True),
+    ("server RSS KiB before watchers", ("rss", "before_kib"), True),
+    ("server RSS KiB at the end", ("rss", "after_kib"), True),
+]
+PREVIEW_NOTE = (
+    "4 dummy 64x64 matrices render noise2d at 62 fps; 20 watchers read previews of all 4096 pixels\n"
+    "of each at 30 fps for 30 s while one more socket subscribes to every preview and never reads\n"
+    "(bench/previews.py says how each figure is measured)."
+)
+ROWS = {"realtime": (REALTIME_ROWS, REALTIME_NOTE), "previews": (PREVIEW_ROWS, PREVIEW_NOTE)}
 
 
 def lookup(result, path):
@@ -50,7 +75,7 @@ def ratio(value, reference, lower_is_better):
     return f"{factor:.2f}x {'✓' if better else '✗'}"
 
 
-def markdown(results):
+def markdown(results, rows, note):
     reference = results[0]
     names = [result["name"] for result in results]
     lines = [
@@ -60,7 +85,7 @@ def markdown(results):
         "| metric | " + " | ".join(names) + " |",
         "|---|" + "---|" * len(names),
     ]
-    for label, path, lower_is_better in ROWS:
+    for label, path, lower_is_better in rows:
         cells = []
         for result in results:
             value = lookup(result, path)
@@ -69,24 +94,20 @@ def markdown(results):
                 cell += f" ({ratio(value, lookup(reference, path), lower_is_better)})"
             cells.append(cell)
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    lines += [
-        "",
-        "Ratios are against the first column; ✓ = as good as or better than it. Every server renders a",
-        "32x32 noise2d virtual at 62 fps throughout; its fps is from its own virtual_diag events",
-        "(LedFx 2.2.1 reports frames - 1, so 61 there is 62 rendered; PROTOCOL.md §4.1).",
-    ]
+    lines += ["", "Ratios are against the first column; ✓ = as good as or better than it.", note]
     return "\n".join(lines) + "\n"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("results", nargs="+")
+    parser.add_argument("--rows", choices=sorted(ROWS), default="realtime")
     parser.add_argument("--json", required=True)
     parser.add_argument("--markdown", required=True)
     args = parser.parse_args()
     results = [json.loads(Path(path).read_text()) for path in args.results]
     Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    Path(args.markdown).write_text(markdown(results))
+    Path(args.markdown).write_text(markdown(results, *ROWS[args.rows]))
 
 
 if __name__ == "__main__":

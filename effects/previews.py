@@ -81,19 +81,26 @@ class Previews:
         patterns = self.patterns
         if not patterns:
             return []
+        slack = 0.5 / spec.refresh_rate
         events = []
-        if watched_by(patterns, False, spec.id) and self.due((False, spec.id), now):
+        if watched_by(patterns, False, spec.id) and self.due((False, spec.id), now, slack):
             events.append(self.event(False, spec.id, frame, spec.rows, spec.columns))
         for device in spec.devices:
-            if watched_by(patterns, True, device.id) and self.due((True, device.id), now):
+            if watched_by(patterns, True, device.id) and self.due((True, device.id), now, slack):
                 rows = max(1, device.rows)
                 events.append(self.event(True, device.id, outputs[device.id].frame, rows, math.ceil(device.pixel_count / rows)))
         return events
 
-    def due(self, key, now):
-        if now < self.next_due.get(key, 0.0):
+    def due(self, key, now, slack):
+        """True at most `fps` times a second. Frames come at the render rate, not exactly
+        on a preview's due time: one up to `slack` early counts (else 30 fps of a 62 fps
+        loop would be every third frame, 21 a second), and due times advance by whole
+        periods, so that early frames do not add up to more than `fps`."""
+        period = 1.0 / self.fps
+        due_at = self.next_due.get(key)
+        if due_at is not None and now < due_at - slack:
             return False
-        self.next_due[key] = now + 1.0 / self.fps
+        self.next_due[key] = now + period if due_at is None or now - due_at > period else due_at + period
         return True
 
     def event(self, is_device, vis_id, frame, rows, columns):

@@ -43,8 +43,8 @@ def test_sampling_takes_the_centre_pixel_of_each_cell():
     assert sample_indices(1, 10, [1, 10]).tolist() == list(range(10))
 
 
-def strip_spec(pixel_count=300):
-    device = DeviceSpec("strip", "dummy", pixel_count, 1, 60, "", "{}")
+def strip_spec(pixel_count=300, refresh_rate=60):
+    device = DeviceSpec("strip", "dummy", pixel_count, 1, refresh_rate, "", "{}")
     return VirtualSpec("strip", 1, (("strip", 0, pixel_count - 1, False),), "rainbow", "{}", (device,))
 
 
@@ -72,6 +72,16 @@ def test_a_watched_virtual_gets_at_most_fps_previews_a_second():
     pixels = np.frombuffer(base64.b64decode(fields["pixels"]), dtype=np.uint8).reshape(81, 3)
     assert pixels[0].tolist() == frame[1].tolist()  # the centre of the first of 81 cells of 300/81 pixels
     assert pixels[-1].tolist() == frame[298].tolist()
+
+
+@pytest.mark.parametrize("render_rate, fps, sent_in_ten_seconds", [(62, 30, 300), (60, 30, 300), (62, 20, 200), (25, 30, 250), (240, 60, 600)])
+def test_previews_keep_their_rate_whatever_the_render_rate(render_rate, fps, sent_in_ten_seconds):
+    previews = Previews(fps=fps, maxlen=81)
+    previews.heard(watcher="p1", patterns=[[False, "strip"]], seconds=15)
+    spec = strip_spec(refresh_rate=render_rate)
+    frame = np.zeros((300, 3), dtype=np.uint8)
+    sent = sum(1 for number in range(10 * render_rate) if previews.frames(spec, frame, {"strip": Output(frame)}, number / render_rate))
+    assert sent_in_ten_seconds - 1 <= sent <= sent_in_ten_seconds
 
 
 def test_a_device_preview_is_its_own_frame_under_its_own_id():
