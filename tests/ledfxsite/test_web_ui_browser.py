@@ -226,3 +226,14 @@ async def _diag_is_on(server):
 async def _positive_number(locator):
     text = (await locator.inner_text()).strip()
     return text.isdigit() and int(text) > 0
+
+
+async def test_an_effect_chosen_in_the_ui_is_what_renders(browser, ui_server):
+    page = await browser.open(f"#/device/{MATRIX}")
+    await page.locator("label", has_text="Effect Type").first.click()
+    await page.get_by_text("Rainbow", exact=True).last.click()
+    await wait_until(lambda: _effect_type_is(ui_server, "rainbow"), what="rainbow on the matrix")
+    canvas = page.locator("canvas").first
+    await wait_until(lambda: canvas.evaluate(LIT_PIXELS), what="the preview of the new effect")
+    await browser.shot(page, "effect-rainbow")
+    assert browser.errors == []
