@@ -236,6 +236,7 @@ def config(request, body=None):
 
 def core_config_as_ledfx(request, core):
     host, port = split_domain_port(request.get_host())
+    named = colors_listing()
     return {
         "host": host,
         "port": int(port) if port else int(request.get_port()),
@@ -247,8 +248,8 @@ def core_config_as_ledfx(request, core):
         "ledfx_presets": {effect_type: builtin_presets(effect_type) for effect_type in sorted(EFFECTS)},
         "user_presets": user_presets_by_effect(),
         "scenes": {scene_id: {key: value for key, value in scene.items() if key != "active"} for scene_id, scene in scenes_listing().items()},
-        "user_colors": colors_listing()["colors"]["user"],
-        "user_gradients": colors_listing()["gradients"]["user"],
+        "user_colors": named["colors"]["user"],
+        "user_gradients": named["gradients"]["user"],
         "audio": {},
         "melbanks": {},
         "integrations": [],
