@@ -32,6 +32,7 @@ from ledfxsite.constants import (
 )
 from ledfxsite.direct_send import Outbox, daphne_websocket, write_text_frames
 from ledfxsite.events import afire_event
+from ledfxsite.scopes import header
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +57,6 @@ def client_ip(scope, trusted_proxies):
         return str(ipaddress.ip_address(first_hop))
     except ValueError:
         return peer
-
-
-def header(scope, name):
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return value.decode("latin-1")
-    return ""
 
 
 def from_served_page(scope):

@@ -46,6 +46,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Peers whose X-Forwarded-For first hop is believed as the websocket client's IP.
 TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
+# Origins of pages elsewhere that may use this server from a browser (ledfxsite.origins);
+# "*" lets any page on any site drive the lights: unsafe.
+CORS_ALLOWED_ORIGINS = frozenset(env_list("CORS_ALLOWED_ORIGINS", []))
 # GET /api/clients: "auto" answers LedFx 2.2.1's web UI (a same-origin browser request)
 # with its metadata shape and everyone else with the seed's {client_id: ip}; "seed" or
 # "ledfx" gives every caller that shape (README, "Clients").
