@@ -27,7 +27,6 @@ from ledfxsite.constants import (
     ERR_SERVER_ERROR,
     ERR_TOO_LARGE,
     ERR_UNKNOWN_COMMAND,
-    MAX_CLIENTS_API_BODY_BYTES,
     TRUE_WORDS,
 )
 from ledfxsite.direct_send import Outbox, daphne_websocket, write_text_frames
@@ -249,10 +248,8 @@ class ClientsApiConsumer(DirectConsumer):
     body = b""
 
     async def http_request(self, message):
-        self.body += message.get("body", b"")
-        if len(self.body) > MAX_CLIENTS_API_BODY_BYTES:
-            await self.respond(413, {"status": "failed", "reason": "Request body too large"})
-        elif message.get("more_body"):
+        self.body += message.get("body", b"")  # at most MAX_API_BODY_BYTES (ledfxsite.limits)
+        if message.get("more_body"):
             return
         elif not validate_host(split_domain_port(header(self.scope, b"host"))[0], settings.ALLOWED_HOSTS):
             await self.respond(400, {"status": "failed", "reason": "Host not allowed"})

@@ -25,6 +25,7 @@ from clients.registry import ClientRegistry  # noqa: E402
 from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E402
 from effects.worker import RenderWorker  # noqa: E402
 from ledfxsite.database import WalCheckpoint  # noqa: E402
+from ledfxsite.limits import BodyLimitMiddleware  # noqa: E402
 from ledfxsite.origins import OriginPolicyMiddleware  # noqa: E402
 from ledfxsite.previews import PreviewWatch  # noqa: E402
 from ledfxsite.process import ServerProcessMiddleware  # noqa: E402
@@ -45,17 +46,19 @@ lighter_websocket_connections()
 
 application = ServerProcessMiddleware(
     OriginPolicyMiddleware(
-        ProtocolTypeRouter(
-            {
-                "http": URLRouter(
-                    [
-                        *http_urlpatterns,
-                        # Serves the admin's static files itself, so one daphne is the whole deployment.
-                        re_path(r"", ASGIStaticFilesHandler(django_application)),
-                    ]
-                ),
-                "websocket": URLRouter(websocket_urlpatterns),
-            }
+        BodyLimitMiddleware(
+            ProtocolTypeRouter(
+                {
+                    "http": URLRouter(
+                        [
+                            *http_urlpatterns,
+                            # Serves the admin's static files itself, so one daphne is the whole deployment.
+                            re_path(r"", ASGIStaticFilesHandler(django_application)),
+                        ]
+                    ),
+                    "websocket": URLRouter(websocket_urlpatterns),
+                }
+            )
         )
     ),
     make_parts=server_process_parts,

@@ -25,8 +25,6 @@ MAX_BROADCAST_PAYLOAD_BYTES = 2048
 MAX_CLIENT_NAME_LENGTH = 100
 # "Name (2)" ... "Name (1000)", then set_client_info gives up.
 NAME_CONFLICT_ATTEMPTS = 1000
-# POST /api/clients bodies are a few dozen bytes; anything this large is not a client of ours.
-MAX_CLIENTS_API_BODY_BYTES = 64 * 1024
 
 # Devices: the largest WLED build drives 16384 LEDs; 240 fps is beyond any LED protocol's use.
 MAX_PIXELS = 16384

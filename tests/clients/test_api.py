@@ -127,9 +127,11 @@ async def test_json_that_is_not_an_object_is_400(server, body):
     )
 
 
-async def test_oversized_bodies_are_413(server):
-    status, _ = await post(server, json.dumps({"action": "sync", "pad": "x" * 70000}))
-    assert status == 413
+async def test_oversized_bodies_are_413(server, settings):
+    settings.MAX_API_BODY_BYTES = 1024
+    assert (await post(server, json.dumps({"action": "sync", "pad": "x" * 990})))[0] == 200
+    status, body = await post(server, json.dumps({"action": "sync", "pad": "x" * 1000}))
+    assert (status, json.loads(body)["payload"]["reason"]) == (413, "Request body too large (at most 1024 bytes)")
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])

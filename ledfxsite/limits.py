@@ -1,0 +1,61 @@
+"""The size of /api request bodies, bounded before any handler reads one (Django would read
+a 20 MB body into memory or a temporary file first, then fail with a traceback).
+
+A body is read here up to MAX_API_BODY_BYTES and handed on whole; a larger one (by its
+Content-Length, or as it arrives) is answered 413 in LedFx's JSON shape, unread.
+"""
+
+import json
+
+from django.conf import settings
+
+from ledfxsite.rest import failed
+from ledfxsite.scopes import header
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            return await self.app(scope, receive, send)
+        limit = settings.MAX_API_BODY_BYTES
+        declared = header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > limit:
+            return await too_large(send, limit)
+        body, message = b"", {"more_body": True}
+        while message.get("more_body"):
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            if len(body) > limit:
+                return await too_large(send, limit)
+        return await self.app(scope, replay(body, receive), send)
+
+
+def replay(body, receive):
+    """A receive that gives the body read already, then waits for what comes after it."""
+    sent = False
+
+    async def receiving():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return receiving
+
+
+async def too_large(send, limit):
+    body = json.dumps(failed(f"Request body too large (at most {limit} bytes)")).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
