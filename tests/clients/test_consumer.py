@@ -117,11 +117,11 @@ async def test_clients_updated_follows_connect_and_disconnect(server):
 
 async def test_connection_is_recorded_and_closed_in_history(server):
     communicator, client_id = await open_socket(
-        server, ip="1.2.3.4", headers=[(b"user-agent", b"pytest-agent"), (b"origin", b"http://example.test")]
+        server, ip="1.2.3.4", headers=[(b"user-agent", b"pytest-agent"), (b"origin", b"http://localhost:3000")]
     )
     await settle(communicator)
     row = await ClientConnection.objects.aget(client_id=client_id)
-    assert (row.ip, row.user_agent, row.origin, row.disconnected_at) == ("1.2.3.4", "pytest-agent", "http://example.test", None)
+    assert (row.ip, row.user_agent, row.origin, row.disconnected_at) == ("1.2.3.4", "pytest-agent", "http://localhost:3000", None)
     assert row.server_instance_id
     await communicator.disconnect()
     await row.arefresh_from_db()
