@@ -5,6 +5,7 @@ EventHub (ledfxsite.events), which puts them in the connection's Outbox.
 """
 
 import ipaddress
+import time
 import json
 import logging
 import uuid
@@ -22,15 +23,19 @@ from clients.commands import COMMANDS
 from clients.models import ClientConnection
 from clients.registry import announce_disconnects
 from ledfxsite.constants import (
+    CLOSE_RATE_LIMITED,
     CLOSE_SLOW_READER,
     CLOSE_TRY_AGAIN_LATER,
+    ERR_RATE_LIMITED,
     ERR_SERVER_ERROR,
     ERR_TOO_LARGE,
     ERR_UNKNOWN_COMMAND,
+    RATE_LIMITED_BEFORE_CLOSE,
     TRUE_WORDS,
 )
 from ledfxsite.direct_send import Outbox, daphne_websocket, write_text_frames
 from ledfxsite.events import afire_event
+from ledfxsite.limits import RateLimit
 from ledfxsite.scopes import header
 
 logger = logging.getLogger(__name__)
@@ -111,6 +116,9 @@ class ClientConsumer(DirectConsumer):
         self.subscriptions_by_type = {}  # event type -> {subscription id: event filter}
         self.name = None
         self.client_type = "unknown"
+        rate = settings.WEBSOCKET_MESSAGES_PER_SECOND
+        self.messages = RateLimit(rate=rate, burst=2 * rate, now=time.monotonic())
+        self.refused_in_a_row = 0
         self.process.connections[self.client_id] = self
         await self.send({"type": "websocket.accept", "subprotocol": chosen_subprotocol(self.scope.get("subprotocols", ()))})
         direct_socket = daphne_websocket(self.base_send)
@@ -154,6 +162,10 @@ class ClientConsumer(DirectConsumer):
         return ConnectionLog(logger, {"client_id": self.client_id})
 
     async def websocket_receive(self, message):
+        if not self.messages.allow(time.monotonic()):
+            await self.refuse_for_rate(message)
+            return
+        self.refused_in_a_row = 0
         text = message.get("text")
         if text is None:
             await self.send_error(protocol.invalid_format())
@@ -171,6 +183,18 @@ class ClientConsumer(DirectConsumer):
         except Exception:
             self.log.exception("command failed")
             await self.send_error(protocol.ProtocolError("Internal server error.", ERR_SERVER_ERROR, message_id))
+
+    async def refuse_for_rate(self, message):
+        """Over WEBSOCKET_MESSAGES_PER_SECOND: an error frame, not the command; a client that
+        goes on regardless is closed."""
+        self.refused_in_a_row += 1
+        if self.refused_in_a_row > RATE_LIMITED_BEFORE_CLOSE:
+            self.log.warning("closing with %d: %d messages in a row over the rate limit", CLOSE_RATE_LIMITED, RATE_LIMITED_BEFORE_CLOSE)
+            await self.close(CLOSE_RATE_LIMITED)
+            return
+        limit = settings.WEBSOCKET_MESSAGES_PER_SECOND
+        reason = f"Too many messages: at most {limit} a second on average, {2 * limit} at once."
+        await self.send_error(protocol.ProtocolError(reason, ERR_RATE_LIMITED, protocol.readable_id(message.get("text"))))
 
     async def websocket_disconnect(self, message):
         for event_type, of_type in list(self.subscriptions_by_type.items()):
@@ -197,7 +221,8 @@ class ClientConsumer(DirectConsumer):
     async def overflowed(self):
         self.log.warning(
             "closing with %d: more than %d bytes of events wait for this client to read them",
-            CLOSE_SLOW_READER,
+            CLOSE_RATE_LIMITED,
+    CLOSE_SLOW_READER,
             settings.WEBSOCKET_MAX_QUEUED_BYTES,
         )
         await self.close(CLOSE_SLOW_READER)

@@ -49,6 +49,15 @@ def parse_frame(text):
     return message_id, command_type, message
 
 
+def readable_id(text):
+    """The id of a frame, for an error about it, or None (not JSON, not an object, no id)."""
+    try:
+        message = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):
+        return None
+    return coerce_id(message.get("id")) if isinstance(message, dict) else None
+
+
 def coerce_id(raw):
     """An int id, a numeric string coerced to int, or None when unreadable."""
     if isinstance(raw, bool):

@@ -9,6 +9,7 @@ ERR_TOO_LARGE = "too_large"  # over a limit below: broadcast payload, subscripti
 ERR_NAME_TAKEN = "name_taken"  # update_client_info with another connected client's name
 ERR_NO_TARGETS = "no_targets"  # a broadcast that matched no connected client
 ERR_SERVER_ERROR = "server_error"  # our fault, logged with a traceback; the socket stays open
+ERR_RATE_LIMITED = "rate_limited"  # over WEBSOCKET_MESSAGES_PER_SECOND: the message is not handled
 
 # Close codes of our own, from the private-use range 4000-4999 (daphne's autobahn lets an
 # application send no other code than 1000): 40xx echoes the nearest RFC 6455 code.
@@ -16,6 +17,9 @@ ERR_SERVER_ERROR = "server_error"  # our fault, logged with a traceback; the soc
 CLOSE_TRY_AGAIN_LATER = 4013
 # A websocket that does not read what it is sent (WEBSOCKET_MAX_QUEUED_BYTES wait for it).
 CLOSE_SLOW_READER = 4008
+# A websocket that goes on sending after RATE_LIMITED_BEFORE_CLOSE refusals in a row (HTTP's 429).
+CLOSE_RATE_LIMITED = 4029
+RATE_LIMITED_BEFORE_CLOSE = 100
 
 # Websocket frames above this are closed with 1009 (daphne's --websocket_max_message_size default).
 MAX_WEBSOCKET_MESSAGE_BYTES = 1024 * 1024

@@ -1,8 +1,10 @@
-"""The size of /api request bodies, bounded before any handler reads one (Django would read
-a 20 MB body into memory or a temporary file first, then fail with a traceback).
+"""Limits on what one client may send.
 
-A body is read here up to MAX_API_BODY_BYTES and handed on whole; a larger one (by its
+The size of /api request bodies is bounded before any handler reads one (Django would read
+a 20 MB body into memory or a temporary file first, then fail with a traceback): a body is
+read here up to MAX_API_BODY_BYTES and handed on whole; a larger one (by its
 Content-Length, or as it arrives) is answered 413 in LedFx's JSON shape, unread.
+RateLimit bounds a websocket's messages per second (clients.consumers).
 """
 
 import json
@@ -59,3 +61,21 @@ async def too_large(send, limit):
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class RateLimit:
+    """A token bucket: `rate` a second on average, `burst` at once."""
+
+    def __init__(self, *, rate, burst, now):
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.updated = now
+
+    def allow(self, now):
+        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True

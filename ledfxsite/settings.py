@@ -133,6 +133,9 @@ RENDER_IN_SERVER = env_bool("RENDER_IN_SERVER", not REDIS_URL)
 # The worker re-reads the database this often, besides on every command.
 RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=float, minimum=0.1)
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)
+# Messages a websocket may send per second on average (twice that at once); more are
+# refused with rate_limited, and a client that goes on is closed (ledfxsite.constants).
+WEBSOCKET_MESSAGES_PER_SECOND = env_number("WEBSOCKET_MESSAGES_PER_SECOND", 100, minimum=1)
 # The largest /api request body (ledfxsite.limits); LedFx's bodies are configs of a few KiB.
 MAX_API_BODY_BYTES = env_number("MAX_API_BODY_BYTES", 1024 * 1024, minimum=1024)
 # Events waiting for one client to read them, beyond what the kernel's socket buffers hold;

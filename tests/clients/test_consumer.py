@@ -368,3 +368,37 @@ async def test_open_rows_are_the_live_registry(server):
     await first.disconnect()
     assert await sync_to_async(ClientConnection.objects.live_map)() == {second_id: "2.2.2.2"}
     await second.disconnect()
+
+
+async def test_messages_over_the_rate_are_refused_with_their_id_and_not_handled(server, settings):
+    settings.WEBSOCKET_MESSAGES_PER_SECOND = 5  # 10 at once
+    communicator, _ = await open_socket(server)
+    for number in range(10):
+        await send(communicator, {"id": number, "type": "probe"})
+    await send(communicator, {"id": 10, "type": "subscribe_event", "event_type": "client_sync"})
+    answers = [json.loads(await receive(communicator)) for _ in range(11)]
+    assert [answer["error"]["code"] for answer in answers] == ["unknown_command"] * 10 + ["rate_limited"]
+    assert answers[10] == {
+        "id": 10,
+        "success": False,
+        "error": {"message": "Too many messages: at most 5 a second on average, 10 at once.", "code": "rate_limited"},
+    }
+    await post_sync(server, "after")
+    assert await communicator.receive_nothing(timeout=0.3)  # the refused subscription was not made
+    await asyncio.sleep(0.25)  # one message's worth comes back
+    await send(communicator, {"id": 11, "type": "probe"})
+    assert json.loads(await receive(communicator))["error"]["code"] == "unknown_command"
+    await communicator.disconnect()
+
+
+async def test_a_client_that_goes_on_over_the_rate_is_closed_with_4029(server, settings, caplog):
+    settings.WEBSOCKET_MESSAGES_PER_SECOND = 5
+    communicator, client_id = await open_socket(server)
+    for number in range(10 + 101):
+        await send(communicator, {"id": number, "type": "probe"})
+    outputs = []
+    while (output := await communicator.receive_output(timeout=5))["type"] != "websocket.close":
+        outputs.append(json.loads(output["text"]))
+    assert output == {"type": "websocket.close", "code": 4029}
+    assert [answer["error"]["code"] for answer in outputs] == ["unknown_command"] * 10 + ["rate_limited"] * 100
+    assert f"[{client_id}] closing with 4029" in caplog.text

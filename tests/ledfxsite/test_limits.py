@@ -4,10 +4,12 @@ import pytest
 import requests
 
 from effects.models import Device
+from ledfxsite.limits import RateLimit
 
-pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
 def test_a_20_mb_body_is_refused_unread_with_413_and_no_traceback(live_servers):
     server = live_servers(REDIS_URL="")
     response = requests.post(server.http + "/api/devices", data=b"{" + b" " * (20 * 1024 * 1024) + b"}", timeout=30)
@@ -17,6 +19,8 @@ def test_a_20_mb_body_is_refused_unread_with_413_and_no_traceback(live_servers):
     server.assert_clean_log()
 
 
+@pytest.mark.live
+@pytest.mark.django_db(transaction=True)
 def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(live_servers):
     server = live_servers(REDIS_URL="", MAX_API_BODY_BYTES="4096")
     chunks = (b"x" * 1024 for _ in range(64))  # no Content-Length: sent chunked
@@ -25,3 +29,11 @@ def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives(live_servers):
     body = b'{"type": "dummy", "config": {"name": "Small", "pixel_count": 10}}'
     assert requests.post(server.http + "/api/devices", data=iter([body]), timeout=30).json()["status"] == "success"
     server.assert_clean_log()
+
+
+def test_the_rate_limit_allows_a_burst_then_the_rate():
+    limit = RateLimit(rate=10, burst=20, now=0.0)
+    assert [limit.allow(0.0) for _ in range(21)] == [True] * 20 + [False]
+    assert limit.allow(0.05) is False  # half a message's worth
+    assert limit.allow(0.1) is True
+    assert [limit.allow(10.0) for _ in range(21)] == [True] * 20 + [False]  # never more than the burst

@@ -7,7 +7,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from ledfxsite.env import channel_layers_from_url, database_from_url, sqlite_database
+from ledfxsite.env import channel_layers_from_url, database_from_url, env_choice, sqlite_database
 from tests.conftest import PROJECT_DIR, daphne_command, free_port
 
 
@@ -118,8 +118,6 @@ def test_sqlite_connections_leave_wal_checkpoints_to_the_heartbeat(tmp_path):
 
 
 def test_a_setting_outside_its_choices_is_refused(monkeypatch):
-    from ledfxsite.env import env_choice
-
     monkeypatch.setenv("CLIENTS_LISTING", "Seed")
     with pytest.raises(ImproperlyConfigured, match="CLIENTS_LISTING='Seed' must be one of: auto, seed, ledfx"):
         env_choice("CLIENTS_LISTING", "auto", ("auto", "seed", "ledfx"))
