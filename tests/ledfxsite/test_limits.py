@@ -1,11 +1,11 @@
-"""/api request bodies are bounded before any handler (ledfxsite/limits.py)."""
+"""Limits on what one client may send (ledfxsite/limits.py): /api bodies bounded before any
+handler, and the websocket message rate (its use: tests/clients/test_consumer.py)."""
 
 import pytest
 import requests
 
 from effects.models import Device
 from ledfxsite.limits import RateLimit
-
 
 
 @pytest.mark.live
