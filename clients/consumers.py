@@ -281,7 +281,7 @@ class ClientsApiConsumer(DirectConsumer):
         elif self.scope["method"] == "GET":
             await self.respond(200, await database_sync_to_async(self.listing)())
         elif self.scope["method"] == "POST":
-            await self.respond(*await run_action(self.body))
+            await self.respond(*await run_action(self.body, caller_ip=client_ip(self.scope, settings.TRUSTED_PROXIES)))
         else:
             await self.respond(405, {"status": "failed", "reason": "Method not allowed"}, allow=b"GET, POST")
         raise StopConsumer

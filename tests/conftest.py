@@ -141,6 +141,7 @@ async def asgi_request(application, method, path, body=b"", host=b"127.0.0.1", h
     """An HTTP request through the ASGI application: (status, body bytes, {header: value})."""
     headers = [(b"host", host), (b"content-type", b"application/json"), *headers]
     communicator = HttpCommunicator(application, method, path, body=body, headers=headers)
+    communicator.scope["client"] = ("127.0.0.1", 50000)
     response = await communicator.get_response(timeout=10)
     await communicator.wait(timeout=10)
     return response["status"], response["body"], {name.lower(): value for name, value in response["headers"]}

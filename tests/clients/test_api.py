@@ -149,3 +149,18 @@ async def test_plain_get_on_the_websocket_url_records_no_client(server):
     status, _, headers = await asgi_request(server, "GET", "/api/websocket")
     assert (status, headers[b"upgrade"]) == (426, b"websocket")
     assert not await ClientConnection.objects.aexists()
+
+
+@pytest.mark.parametrize("strict", [False, True])
+async def test_strict_sync_accepts_only_clients_connected_from_the_caller(server, settings, strict):
+    settings.STRICT_CLIENT_SYNC = strict
+    await open_rows(("a" * 36, "127.0.0.1"), ("b" * 36, "10.9.8.7"))  # asgi_request calls from 127.0.0.1
+    assert await post(server, json.dumps({"action": "sync", "client_id": "a" * 36})) == (200, b'{"status": "success", "action": "sync"}')
+    status, body = await post(server, json.dumps({"action": "sync", "client_id": "b" * 36}))
+    if strict:
+        assert (status, json.loads(body)) == (
+            200,
+            {"status": "failed", "payload": {"type": "error", "reason": f"Client {'b' * 36} is not connected from 127.0.0.1"}},
+        )
+    else:
+        assert body == b'{"status": "success", "action": "sync"}'
