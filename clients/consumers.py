@@ -119,7 +119,11 @@ class ClientConsumer(DirectConsumer):
         rate = settings.WEBSOCKET_MESSAGES_PER_SECOND
         self.messages = RateLimit(rate=rate, burst=2 * rate, now=time.monotonic())
         self.refused_in_a_row = 0
-        self.process.connections[self.client_id] = self
+        if self.process.connections_per_ip[self.client_ip] >= settings.WEBSOCKET_MAX_CONNECTIONS_PER_IP:
+            self.log.warning("refused: %s has %d websockets open to this process already", self.client_ip, settings.WEBSOCKET_MAX_CONNECTIONS_PER_IP)
+            await self.send({"type": "websocket.close"})  # before accept: daphne answers 403
+            raise StopConsumer
+        self.process.add_connection(self)
         await self.send({"type": "websocket.accept", "subprotocol": chosen_subprotocol(self.scope.get("subprotocols", ()))})
         direct_socket = daphne_websocket(self.base_send)
         self.outbox = Outbox(  # the event hub puts events there
@@ -147,7 +151,7 @@ class ClientConsumer(DirectConsumer):
             )
         except Exception:
             self.log.exception("cannot record the connection; closing it with %d (try again later)", CLOSE_TRY_AGAIN_LATER)
-            del self.process.connections[self.client_id]
+            self.process.remove_connection(self)
             await self.close(CLOSE_TRY_AGAIN_LATER)
             raise StopConsumer from None
         self.log.info("connected from %s", self.client_ip)
@@ -208,7 +212,7 @@ class ClientConsumer(DirectConsumer):
             # The database is down: the heartbeat's orphan sweep closes the row later.
             self.log.warning("disconnect not recorded yet: %s: %s", type(exc).__name__, exc)
         finally:
-            self.process.connections.pop(self.client_id, None)
+            self.process.remove_connection(self)
         self.log.info("disconnected (code %s)", message.get("code"))
         raise StopConsumer
 

@@ -9,6 +9,7 @@ Handlers find it in `scope["server_process"]`.
 """
 
 import asyncio
+import collections
 import logging
 import os
 import socket
@@ -47,12 +48,23 @@ class ServerProcess:
         self.instance_id = None
         self.renew_identity()
         self.hub = EventHub(get_channel_layer(EVENTS_LAYER))
-        # client_id -> consumer, for every websocket this process serves
+        # client_id -> consumer, for every websocket this process serves; how many per client IP
         self.connections = {}
+        self.connections_per_ip = collections.Counter()
         self.parts = make_parts(self)
         self.heartbeat_task = None
         self.heartbeats = [(part.heartbeat, FailureStreak(logger, f"heartbeat of {type(part).__name__}")) for part in self.parts]
         self.heartbeats.append((self.hub.renew_groups, FailureStreak(logger, "event hub renewing its groups")))
+
+    def add_connection(self, connection):
+        self.connections[connection.client_id] = connection
+        self.connections_per_ip[connection.client_ip] += 1
+
+    def remove_connection(self, connection):
+        if self.connections.pop(connection.client_id, None) is not None:
+            self.connections_per_ip[connection.client_ip] -= 1
+            if not self.connections_per_ip[connection.client_ip]:
+                del self.connections_per_ip[connection.client_ip]
 
     def part(self, kind):
         """This process's part of the given class, e.g. its embedded RenderWorker."""

@@ -135,6 +135,8 @@ RENDER_IN_SERVER = env_bool("RENDER_IN_SERVER", not REDIS_URL)
 # The worker re-reads the database this often, besides on every command.
 RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=float, minimum=0.1)
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)
+# Websockets one client IP may hold open to one server process; more are refused with 403.
+WEBSOCKET_MAX_CONNECTIONS_PER_IP = env_number("WEBSOCKET_MAX_CONNECTIONS_PER_IP", 100, minimum=1)
 # Messages a websocket may send per second on average (twice that at once); more are
 # refused with rate_limited, and a client that goes on is closed (ledfxsite.constants).
 WEBSOCKET_MESSAGES_PER_SECOND = env_number("WEBSOCKET_MESSAGES_PER_SECOND", 100, minimum=1)

@@ -402,3 +402,17 @@ async def test_a_client_that_goes_on_over_the_rate_is_closed_with_4029(server, s
     assert output == {"type": "websocket.close", "code": 4029}
     assert [answer["error"]["code"] for answer in outputs] == ["unknown_command"] * 10 + ["rate_limited"] * 100
     assert f"[{client_id}] closing with 4029" in caplog.text
+
+
+async def test_connections_per_client_ip_are_bounded(server, settings):
+    settings.WEBSOCKET_MAX_CONNECTIONS_PER_IP = 2
+    first, _ = await open_socket(server, ip="10.0.0.5")
+    second, _ = await open_socket(server, ip="10.0.0.5")
+    third = communicator_for(server, ip="10.0.0.5")
+    assert (await third.connect(timeout=5))[0] is False
+    other, _ = await open_socket(server, ip="10.0.0.6")  # another address has its own count
+    await first.disconnect()
+    again, _ = await open_socket(server, ip="10.0.0.5")  # a place came free
+    assert await ClientConnection.objects.filter(ip="10.0.0.5", disconnected_at=None).acount() == 2
+    for communicator in (second, other, again):
+        await communicator.disconnect()

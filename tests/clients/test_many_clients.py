@@ -14,7 +14,7 @@ CLIENTS = 150
 
 
 async def test_150_clients_connect_subscribe_receive_and_leave_together(live_servers):
-    server = live_servers()
+    server = live_servers(WEBSOCKET_MAX_CONNECTIONS_PER_IP=str(CLIENTS))  # all from 127.0.0.1
     sockets = await asyncio.gather(*(ws_connect(server.ws) for _ in range(CLIENTS)))
     for sock, _ in sockets:
         await sock.send(json.dumps({"id": 1, "type": "subscribe_event", "event_type": "client_sync"}))
