@@ -2,6 +2,7 @@
 path), and output over DDP or WLED's UDP realtime protocol."""
 
 import asyncio
+import json
 import logging
 import time
 
@@ -16,6 +17,8 @@ from ledfxsite.streaks import FailureStreak
 logger = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 0.8  # PROTOCOL.md §4.1
+# A WLED's /json/info is 1-3 KiB; an address that answers more is not a WLED.
+MAX_INFO_BYTES = 64 * 1024
 # Adding a WLED waits this long for its /json/info before saving it offline.
 DISCOVERY_TIMEOUT = 1.0
 POLL_PERIOD = 1.0
@@ -29,18 +32,30 @@ class WledError(Exception):
 
 
 def fetch_info(address, timeout=POLL_TIMEOUT):
-    """GET http://ADDRESS/json/info (ADDRESS: host or host:port)."""
+    """GET http://ADDRESS/json/info (ADDRESS: host or host:port), as a client of whatever a
+    user typed: the whole answer within `timeout`, at most MAX_INFO_BYTES, no redirect
+    followed, and nothing of a wrong answer passed on but what was wrong with it."""
+    deadline = time.monotonic() + timeout
     try:
-        response = requests.get(f"http://{address}/json/info", timeout=timeout)
-        response.raise_for_status()
-        info = response.json()
+        with requests.get(f"http://{address}/json/info", timeout=timeout, allow_redirects=False, stream=True) as response:
+            if response.is_redirect:
+                raise WledError("answered with a redirect, which is not followed")
+            response.raise_for_status()
+            body = b""
+            while chunk := response.raw.read1(8192):  # what has arrived, so the deadline holds
+                body += chunk
+                if len(body) > MAX_INFO_BYTES:
+                    raise WledError(f"answered more than {MAX_INFO_BYTES // 1024} KiB")
+                if time.monotonic() > deadline:
+                    raise requests.Timeout
+        info = json.loads(body)
     except requests.Timeout:
         raise WledError(f"no answer within {timeout:g} s") from None
     except requests.ConnectionError:
         raise WledError("connection refused or host unreachable") from None
     except requests.HTTPError as exc:
         raise WledError(f"answered HTTP {exc.response.status_code}") from None
-    except ValueError:
+    except (ValueError, RecursionError):
         raise WledError("answered something that is not JSON") from None
     if not isinstance(info, dict) or not isinstance(info.get("leds"), dict):
         raise WledError("answered JSON that is not a WLED /json/info")

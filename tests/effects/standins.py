@@ -26,7 +26,8 @@ assert len(FIXTURE_VERSIONS) == 5, f"WLED captures missing from {FIXTURES}"
 
 class WledWebApi:
     """GET /json/info answering `info`, or misbehaving: mode "ok", "hang", "error",
-    "garbage" or "down" (nothing listens)."""
+    "garbage", "redirect", "huge" (200 KiB), "drip" (a byte every 50 ms for 2 s) or "down"
+    (nothing listens)."""
 
     def __init__(self, info):
         self.info = info
@@ -47,6 +48,20 @@ class WledWebApi:
                 standin.requests += 1
                 if standin.mode == "hang":
                     time.sleep(3)
+                if standin.mode == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", "http://127.0.0.1:1/json/info")
+                    self.end_headers()
+                    return
+                if standin.mode in ("huge", "drip"):
+                    self.send_response(200)
+                    self.end_headers()  # no Content-Length: read until closed
+                    for _ in range(200 if standin.mode == "huge" else 40):
+                        self.wfile.write(b" " * (1024 if standin.mode == "huge" else 1))
+                        self.wfile.flush()
+                        if standin.mode == "drip":
+                            time.sleep(0.05)
+                    return
                 if self.path != "/json/info" or standin.mode == "error":
                     self.send_error(500 if standin.mode == "error" else 404)
                     return

@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 
 from effects.models import Device
 from effects.worker import RenderWorker
-from effects.wled import phy_from_info
+from effects.wled import WledError, fetch_info, phy_from_info
 from tests.conftest import open_socket, rest, wait_until
 from tests.effects.standins import FIXTURE_VERSIONS, WledWebApi, ddp_listener, fixture
 
@@ -219,3 +219,23 @@ async def test_wled_udp_sync_mode_sends_drgb(server, web_api):
     await wait_until(lambda: len(sink.received) >= 5, what="5 frames at the sink")
     transport.close()
     assert sink.received[-1] == bytes([2, 1]) + bytes([16, 32, 48]) * 30
+
+
+@pytest.mark.parametrize(
+    "mode, reason",
+    [
+        ("redirect", "answered with a redirect, which is not followed"),
+        ("huge", "answered more than 64 KiB"),
+        ("drip", "no answer within 0.8 s"),
+        ("garbage", "answered something that is not JSON"),
+        ("error", "answered HTTP 500"),
+    ],
+)
+async def test_asking_an_address_that_is_not_a_wled_says_only_what_was_wrong(web_api, mode, reason):
+    standin = web_api(fixture(FIXTURE_VERSIONS[0]))
+    standin.set_mode(mode)
+    started = time.monotonic()
+    with pytest.raises(WledError) as refused:
+        await asyncio.to_thread(fetch_info, standin.address)
+    assert str(refused.value) == reason
+    assert time.monotonic() - started < 1.5
