@@ -7,6 +7,7 @@ ServiceError with a readable reason.
 
 import re
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -46,6 +47,14 @@ def generate_id(name, taken):
     while candidate in taken:
         candidate, counter = f"{base}-{counter}", counter + 1
     return candidate
+
+
+def make_room(model, *, adding=1):
+    """Refuse a write that would store more than MAX_STORED_PER_KIND objects of a kind (no
+    request may fill the disk)."""
+    limit = settings.MAX_STORED_PER_KIND
+    if model.objects.count() + adding > limit:
+        raise ServiceError(f"At most {limit} {model._meta.verbose_name_plural} can be stored")
 
 
 def after_commit(*, events=(), virtual_ids=()):
@@ -99,6 +108,8 @@ def device_create(*, device_type, config):
 @transaction.atomic
 def device_store(*, device_type, config, info, online):
     fields, options = device_fields(device_type, config)
+    make_room(Device)
+    make_room(Virtual)
     device = Device.objects.create(
         id=generate_id(fields["name"], set(Device.objects.values_list("id", flat=True))),
         type=device_type,
@@ -254,6 +265,7 @@ def virtual_save(*, virtual_id=None, config, segments):
     config = cleaned(VIRTUAL_CONFIG, config)
     segments = cleaned(Schema(SEGMENTS), {"segments": segments})["segments"]
     if virtual_id is None:
+        make_room(Virtual)
         virtual = Virtual(id=generate_id(config["name"], set(Virtual.objects.values_list("id", flat=True))))
     else:
         virtual = Virtual.objects.get(id=virtual_id)
@@ -291,9 +303,9 @@ def core_config_update(*, changes):
         known = ", ".join([*CORE_SETTINGS.fields, *UI_PREFERENCES.fields])
         raise ServiceError(f"Unknown or read-only config keys: {', '.join(unknown)} (keys that can be changed: {known})")
     config = CoreConfig.current()
-    settings = cleaned(CORE_SETTINGS, {**config.settings(), **{key: value for key, value in changes.items() if key in CORE_SETTINGS.fields}})
+    values = cleaned(CORE_SETTINGS, {**config.settings(), **{key: value for key, value in changes.items() if key in CORE_SETTINGS.fields}})
     preferences = cleaned(UI_PREFERENCES, {**config.preferences(), **{key: value for key, value in changes.items() if key in UI_PREFERENCES.fields}})
-    for name, value in settings.items():
+    for name, value in values.items():
         setattr(config, name, value)
     config.ui_preferences = preferences
     config.save()
@@ -332,9 +344,12 @@ def virtual_preset_save(*, virtual, name):
     if not virtual.effect_type:
         raise ServiceError(f"Virtual {virtual.id} has no active effect")
     name = cleaned(Schema(Field("name", "string", required=True, blank=False, max_length=200)), {"name": name})["name"]
+    preset_id = generate_id(name, set())
+    if not UserPreset.objects.filter(effect_type=virtual.effect_type, preset_id=preset_id).exists():
+        make_room(UserPreset)
     preset, _ = UserPreset.objects.update_or_create(
         effect_type=virtual.effect_type,
-        preset_id=generate_id(name, set()),
+        preset_id=preset_id,
         defaults={"name": name, "config": virtual.effect_config},
     )
     return preset
@@ -371,6 +386,7 @@ def user_colors_save(*, colors):
             problems.append(f"{name}: {error}")
     if problems:
         raise ServiceError("; ".join(problems))
+    make_room(UserColor, adding=len({name for name, _, _ in saved} - set(UserColor.objects.values_list("name", flat=True))))
     for name, value, is_gradient in saved:
         UserColor.objects.update_or_create(name=name, defaults={"value": value, "is_gradient": is_gradient})
     after_commit(events=[("colors_updated", {})])
@@ -425,6 +441,7 @@ def scene_save(*, scene_id=None, name=None, virtuals=None, snapshot=False, **fie
     if scene_id is None:
         if not name:
             raise ServiceError("Required attribute 'name' was not provided")
+        make_room(Scene)
         scene = Scene(id=generate_id(name, set(Scene.objects.values_list("id", flat=True))))
     else:
         scene = Scene.objects.filter(id=scene_id).first()

@@ -140,6 +140,9 @@ WEBSOCKET_MAX_CONNECTIONS_PER_IP = env_number("WEBSOCKET_MAX_CONNECTIONS_PER_IP"
 # Messages a websocket may send per second on average (twice that at once); more are
 # refused with rate_limited, and a client that goes on is closed (ledfxsite.constants).
 WEBSOCKET_MESSAGES_PER_SECOND = env_number("WEBSOCKET_MESSAGES_PER_SECOND", 100, minimum=1)
+# Devices, virtuals, scenes, user presets and named colours: at most this many of each,
+# so that no request can fill the disk.
+MAX_STORED_PER_KIND = env_number("MAX_STORED_PER_KIND", 1000, minimum=1)
 # The largest /api request body (ledfxsite.limits); LedFx's bodies are configs of a few KiB.
 MAX_API_BODY_BYTES = env_number("MAX_API_BODY_BYTES", 1024 * 1024, minimum=1024)
 # Events waiting for one client to read them, beyond what the kernel's socket buffers hold;

@@ -185,3 +185,17 @@ def test_renaming_deactivating_and_deleting_scenes(client):
 def test_scene_requests_that_cannot_be_done_are_refused(client, method, body, reason):
     answer = call(client, method, "/api/scenes", body)[1]
     assert answer["status"] == "failed" and answer["payload"]["reason"].startswith(reason), answer
+
+
+def test_no_kind_grows_past_its_limit(client, settings):
+    settings.MAX_STORED_PER_KIND = 2
+    assert create_matrix(client, name="One")[1]["status"] == "success"
+    call(client, "POST", "/api/virtuals", {"config": {"name": "Half"}, "segments": [["one", 0, 9, False]]})
+    assert create_matrix(client, name="Two")[1]["payload"]["reason"] == "At most 2 virtuals can be stored"
+    assert Virtual.objects.count() == 2 and not Virtual.objects.filter(id="two").exists()
+    for number in (1, 2):
+        assert call(client, "POST", "/api/scenes", {"name": f"S{number}"})[1]["status"] == "success"
+    assert call(client, "POST", "/api/scenes", {"name": "S3"})[1]["payload"]["reason"] == "At most 2 scenes can be stored"
+    assert call(client, "POST", "/api/colors", {"a": "#000001", "b": "#000002"})[1]["status"] == "success"
+    assert call(client, "POST", "/api/colors", {"a": "#000003"})[1]["status"] == "success"  # a change, not one more
+    assert call(client, "POST", "/api/colors", {"c": "#000004"})[1]["payload"]["reason"] == "At most 2 user colors can be stored"
