@@ -51,6 +51,8 @@ def parse_gradient(text):
     colors, positions = [], []
     for stop in stops:
         match = STOP.fullmatch(stop)
+        if match is None:
+            raise ValueError(f"{stop!r} is not a colour stop (a colour, then an optional position such as 40%)")
         colors.append(parse_color(match.group(1)))
         positions.append(float(match.group(2)) / 100 if match.group(2) else None)
     known = [index for index, position in enumerate(positions) if position is not None]

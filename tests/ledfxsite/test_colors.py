@@ -137,3 +137,9 @@ def test_the_colour_options_exist():
 def test_a_rendered_frame_uses_a_short_hex_colour():
     frame = EFFECTS["singleColor"](rows=1, columns=2, config={"color": "#f80", "brightness": 1.0}).render(0.0)
     assert np.array_equal(frame, [[255, 136, 0], [255, 136, 0]])
+
+
+@pytest.mark.parametrize("text", ["0\n0", "r\ned,blue"])
+def test_a_stop_that_is_not_a_colour_and_a_position_is_refused_by_name(text):
+    with pytest.raises(ValueError, match="is not a colour stop"):
+        parse_gradient(text)
