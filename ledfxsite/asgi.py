@@ -25,6 +25,7 @@ from clients.registry import ClientRegistry  # noqa: E402
 from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E402
 from effects.worker import RenderWorker  # noqa: E402
 from ledfxsite.database import WalCheckpoint  # noqa: E402
+from ledfxsite.access import AccessMiddleware  # noqa: E402
 from ledfxsite.limits import BodyLimitMiddleware  # noqa: E402
 from ledfxsite.origins import OriginPolicyMiddleware  # noqa: E402
 from ledfxsite.previews import PreviewWatch  # noqa: E402
@@ -44,23 +45,20 @@ def server_process_parts(process):
 close_protocol_errors_with_a_handshake()
 lighter_websocket_connections()
 
+routes = ProtocolTypeRouter(
+    {
+        "http": URLRouter(
+            [
+                *http_urlpatterns,
+                # Serves the admin's static files itself, so one daphne is the whole deployment.
+                re_path(r"", ASGIStaticFilesHandler(django_application)),
+            ]
+        ),
+        "websocket": URLRouter(websocket_urlpatterns),
+    }
+)
+# Before any route: the origin policy, the body limit, then who may use the server at all.
 application = ServerProcessMiddleware(
-    OriginPolicyMiddleware(
-        BodyLimitMiddleware(
-            ProtocolTypeRouter(
-                {
-                    "http": URLRouter(
-                        [
-                            *http_urlpatterns,
-                            # Serves the admin's static files itself, so one daphne is the whole deployment.
-                            re_path(r"", ASGIStaticFilesHandler(django_application)),
-                        ]
-                    ),
-                    "websocket": URLRouter(websocket_urlpatterns),
-                }
-            )
-        )
-    ),
-    make_parts=server_process_parts,
+    OriginPolicyMiddleware(BodyLimitMiddleware(AccessMiddleware(routes))), make_parts=server_process_parts
 )
 application.start_when_daphne_runs()

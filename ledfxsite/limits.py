@@ -7,12 +7,10 @@ Content-Length, or as it arrives) is answered 413 in LedFx's JSON shape, unread.
 RateLimit bounds a websocket's messages per second (clients.consumers).
 """
 
-import json
-
 from django.conf import settings
 
 from ledfxsite.rest import failed
-from ledfxsite.scopes import header
+from ledfxsite.scopes import header, send_json
 
 
 class BodyLimitMiddleware:
@@ -25,7 +23,7 @@ class BodyLimitMiddleware:
         limit = settings.MAX_API_BODY_BYTES
         declared = header(scope, b"content-length")
         if declared.isdigit() and int(declared) > limit:
-            return await too_large(send, limit)
+            return await send_json(send, 413, failed(f"Request body too large (at most {limit} bytes)"))
         body, message = b"", {"more_body": True}
         while message.get("more_body"):
             message = await receive()
@@ -33,7 +31,7 @@ class BodyLimitMiddleware:
                 return
             body += message.get("body", b"")
             if len(body) > limit:
-                return await too_large(send, limit)
+                return await send_json(send, 413, failed(f"Request body too large (at most {limit} bytes)"))
         return await self.app(scope, replay(body, receive), send)
 
 
@@ -49,18 +47,6 @@ def replay(body, receive):
         return await receive()
 
     return receiving
-
-
-async def too_large(send, limit):
-    body = json.dumps(failed(f"Request body too large (at most {limit} bytes)")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class RateLimit:

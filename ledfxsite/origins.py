@@ -13,7 +13,6 @@ not from a browser page and pass. Pages of listed origins may also read /api ans
 purpose.
 """
 
-import json
 import logging
 from urllib.parse import urlsplit
 
@@ -21,7 +20,7 @@ from django.conf import settings
 from django.http.request import validate_host
 
 from ledfxsite.rest import failed
-from ledfxsite.scopes import header
+from ledfxsite.scopes import header, send_json
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +63,8 @@ class OriginPolicyMiddleware:
             return await preflight(send, origin if permitted and listed(origin) else None)
         if not permitted and scope["method"] not in SAFE_METHODS:
             logger.warning("refused %s %s from origin %s", scope["method"], scope["path"], origin)
-            return await refuse(send, origin)
+            reason = f"Origin not allowed: {origin}. Add it to CORS_ALLOWED_ORIGINS to allow it."
+            return await send_json(send, 403, failed(reason))
         if is_api and listed(origin):
             send = with_cors_headers(send, origin)
         return await self.app(scope, receive, send)
@@ -85,18 +85,6 @@ async def preflight(send, origin):
         ]
     await send({"type": "http.response.start", "status": 204 if origin is not None else 403, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
-
-
-async def refuse(send, origin):
-    body = json.dumps(failed(f"Origin not allowed: {origin}. Add it to CORS_ALLOWED_ORIGINS to allow it.")).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 403,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def with_cors_headers(send, origin):

@@ -1,4 +1,6 @@
-"""Reading ASGI scopes."""
+"""Plain ASGI: reading a request's headers, and answering with JSON before any handler."""
+
+import json
 
 
 def header(scope, name):
@@ -7,3 +9,15 @@ def header(scope, name):
         if key == name:
             return value.decode("latin-1")
     return ""
+
+
+async def send_json(send, status, payload, headers=()):
+    body = json.dumps(payload).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -46,6 +46,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Peers whose X-Forwarded-For first hop is believed as the websocket client's IP.
 TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
+# Log in (browsers) or an API token (scripts) to use the server at all (ledfxsite.access);
+# off by default, as in LedFx: then anything that reaches the port may drive the lights.
+AUTH_REQUIRED = env_bool("AUTH_REQUIRED", False)
 # POST /api/clients sync only for a client connected from the caller's address.
 STRICT_CLIENT_SYNC = env_bool("STRICT_CLIENT_SYNC", False)
 # Origins of pages elsewhere that may use this server from a browser (ledfxsite.origins);
