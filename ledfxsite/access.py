@@ -1,7 +1,7 @@
 """Optional authentication (AUTH_REQUIRED, off by default as in LedFx): who may use the
 server at all, and who may change things.
 
-A browser logs in with Django's own login (/admin/login/); its session cookie then
+A browser logs in with Django's own login (/login/); its session cookie then
 authorises the web UI at /, its /api requests and its websocket, all on one origin.
 Scripts and integrations send an API token (ledfxsite.models.ApiToken) as `Authorization:
 Bearer <token>`, or as `?token=` on the websocket URL where they cannot set headers.
@@ -26,7 +26,7 @@ from ledfxsite.scopes import header, send_json
 logger = logging.getLogger(__name__)
 
 CONTROL_PERMISSION = "ledfxsite.control"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
 
 
 class AccessMiddleware:

@@ -49,6 +49,8 @@ TRUSTED_PROXIES = frozenset(env_list("TRUSTED_PROXIES", []))
 # Log in (browsers) or an API token (scripts) to use the server at all (ledfxsite.access);
 # off by default, as in LedFx: then anything that reaches the port may drive the lights.
 AUTH_REQUIRED = env_bool("AUTH_REQUIRED", False)
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
 # POST /api/clients sync only for a client connected from the caller's address.
 STRICT_CLIENT_SYNC = env_bool("STRICT_CLIENT_SYNC", False)
 # Origins of pages elsewhere that may use this server from a browser (ledfxsite.origins);

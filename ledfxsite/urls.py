@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
@@ -17,6 +18,9 @@ else:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Django's own login, for the web UI when AUTH_REQUIRED is on (ledfxsite.access).
+    path("login/", LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
     path("", include("clients.urls")),
     path("", include("effects.urls")),
     # Last: any other /api path answers a JSON 404.

@@ -63,7 +63,7 @@ async def test_without_auth_required_everything_is_open_as_in_ledfx(server):
 async def test_anonymous_requests_and_handshakes_are_refused(server, auth_on):
     status, body, headers = await asgi_request(server, "GET", "/api/devices")
     assert (status, headers[b"www-authenticate"]) == (401, b"Bearer")
-    assert json.loads(body)["payload"]["reason"] == "Authentication required: log in at /admin/login/ or send Authorization: Bearer <token>"
+    assert json.loads(body)["payload"]["reason"] == "Authentication required: log in at /login/ or send Authorization: Bearer <token>"
     assert (await asgi_request(server, "POST", "/api/devices", DEVICE))[0] == 401
     assert (await asgi_request(server, "POST", "/api/clients", b'{"action": "sync"}'))[0] == 401
     assert not await handshake(server)
@@ -72,7 +72,7 @@ async def test_anonymous_requests_and_handshakes_are_refused(server, auth_on):
 
 async def test_the_ui_page_sends_an_anonymous_browser_to_the_login_page(server, auth_on):
     status, _, headers = await asgi_request(server, "GET", "/")
-    assert (status, headers[b"location"]) == (302, b"/admin/login/?next=/")
+    assert (status, headers[b"location"]) == (302, b"/login/?next=/")
 
 
 async def test_a_logged_in_browser_session_may_use_the_api_and_the_websocket(server, auth_on):

@@ -12,6 +12,8 @@ import tempfile
 
 import pytest
 import pytest_asyncio
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Permission, User
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
@@ -237,3 +239,33 @@ async def test_an_effect_chosen_in_the_ui_is_what_renders(browser, ui_server):
     await wait_until(lambda: canvas.evaluate(LIT_PIXELS), what="the preview of the new effect")
     await browser.shot(page, "effect-rainbow")
     assert browser.errors == []
+
+
+async def test_with_authentication_on_the_ui_shows_the_login_page_then_works(live_servers, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the server's own
+    server = live_servers(REDIS_URL="", AUTH_REQUIRED="1")
+    user = await sync_to_async(User.objects.create_user)("ann", password="a long passphrase")
+    permission = await sync_to_async(Permission.objects.get)(codename="control", content_type__app_label="ledfxsite")
+    await sync_to_async(user.user_permissions.add)(permission)
+    async with async_playwright() as playwright:
+        context = await playwright.chromium.launch_persistent_context(
+            tempfile.mkdtemp(prefix="ledfxsite-chromium-"), executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS, headless=True
+        )
+        await context.route("https://api.github.com/**", lambda route: route.fulfill(status=200, content_type="application/json", body='{"tag_name": "v2.2.1"}'))
+        page = await context.new_page()
+        await page.goto(server.http + "/")
+        assert page.url == server.http + "/login/?next=/"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=ARTIFACTS / "auth-login.png")
+        await page.fill("input[name=username]", "ann")
+        await page.fill("input[name=password]", "a long passphrase")
+        await page.click("input[type=submit]")
+        await wait_until(lambda: Browser.host_stored(page), what="the UI, logged in")
+        browser = Browser(context, server.http)
+        ui = await browser.open("#/devices")
+        await ui.wait_for_timeout(1000)
+        text = await body_text(ui)
+        assert "LedFx-Core" not in text and "No LedFx" not in text
+        assert browser.errors == []
+        await ui.screenshot(path=ARTIFACTS / "auth-logged-in.png")
+        await context.close()
