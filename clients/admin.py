@@ -46,7 +46,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ClientConnection)
 class ClientConnectionAdmin(ReadOnlyAdmin):
-    list_display = ["client_id", "ip", "name", "client_type", "connected_at", "disconnected_at", "duration_display", "server_instance"]
+    list_display = ["client_id", "ip", "name", "client_type", "user", "connected_at", "disconnected_at", "duration_display", "server_instance"]
     list_filter = [OpenClosedFilter, ("connected_at", admin.DateFieldListFilter), "client_type"]
     search_fields = ["=client_id", "^ip"]
     search_help_text = "Search by the full client id, or the start of an IP address."

@@ -63,6 +63,12 @@ def client_ip(scope, trusted_proxies):
         return peer
 
 
+def authenticated_user_id(scope):
+    """The id of the user who authenticated the request (AUTH_REQUIRED), else None."""
+    user = scope.get("user")
+    return user.pk if user is not None and user.is_authenticated else None
+
+
 def from_served_page(scope):
     """True for a browser's request from a page this server served (LedFx's web UI): the
     browser says so in Sec-Fetch-Site, or, older browsers, in a Referer on this origin.
@@ -148,6 +154,7 @@ class ClientConsumer(DirectConsumer):
                 user_agent=header(self.scope, b"user-agent"),
                 origin=header(self.scope, b"origin"),
                 instance_id=self.process.instance_id,
+                user_id=authenticated_user_id(self.scope),
             )
         except Exception:
             self.log.exception("cannot record the connection; closing it with %d (try again later)", CLOSE_TRY_AGAIN_LATER)
@@ -285,7 +292,8 @@ class ClientsApiConsumer(DirectConsumer):
         elif self.scope["method"] == "GET":
             await self.respond(200, await database_sync_to_async(self.listing)())
         elif self.scope["method"] == "POST":
-            await self.respond(*await run_action(self.body, caller_ip=client_ip(self.scope, settings.TRUSTED_PROXIES)))
+            caller_ip = client_ip(self.scope, settings.TRUSTED_PROXIES)
+            await self.respond(*await run_action(self.body, caller_ip=caller_ip, caller_user_id=authenticated_user_id(self.scope)))
         else:
             await self.respond(405, {"status": "failed", "reason": "Method not allowed"}, allow=b"GET, POST")
         raise StopConsumer

@@ -6,6 +6,7 @@ some server process; closed rows are the connection history shown in the admin.
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -61,6 +62,14 @@ class ClientConnection(models.Model):
     ip = models.CharField("IP", max_length=45)
     user_agent = models.CharField(max_length=512, blank=True)
     origin = models.CharField(max_length=512, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_connections",
+        help_text="Who authenticated it (AUTH_REQUIRED), by login or API token",
+    )
     server_instance = models.ForeignKey(ServerInstance, on_delete=models.PROTECT, related_name="connections")
     connected_at = models.DateTimeField(default=timezone.now, db_index=True)
     disconnected_at = models.DateTimeField(null=True, blank=True)

@@ -34,13 +34,14 @@ def server_instance_stop(*, instance_id):
     ServerInstance.objects.filter(id=instance_id, stopped_at__isnull=True).update(stopped_at=timezone.now())
 
 
-def client_connection_open(*, client_id, ip, user_agent, origin, instance_id):
+def client_connection_open(*, client_id, ip, user_agent, origin, instance_id, user_id=None):
     return ClientConnection.objects.create(
         client_id=client_id,
         ip=ip,
         user_agent=user_agent[:512],
         origin=origin[:512],
         server_instance_id=instance_id,
+        user_id=user_id,
     )
 
 

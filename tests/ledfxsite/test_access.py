@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
+from clients.models import ClientConnection
 from effects.models import Device
 from ledfxsite.models import ApiToken
 from tests.conftest import asgi_request, communicator_for
@@ -119,3 +120,22 @@ async def test_an_inactive_users_token_is_refused(server, auth_on):
     user.is_active = False
     await user.asave()
     assert (await asgi_request(server, "GET", "/api/devices", headers=[(b"authorization", f"Bearer {secret}".encode())]))[0] == 401
+
+
+async def test_strict_sync_lets_a_user_sync_their_own_connection_from_anywhere(server, auth_on, settings):
+    settings.STRICT_CLIENT_SYNC = True
+    ann, bob = await make_user("ann", control=True), await make_user("bob", control=True)
+    (_, ann_secret), (_, bob_secret) = await token_for(ann), await token_for(bob)
+    communicator = communicator_for(server, ip="10.0.0.9", headers=[(b"authorization", f"Bearer {ann_secret}".encode())])
+    assert (await communicator.connect(timeout=5))[0]
+    client_id = json.loads(await communicator.receive_from(timeout=5))["client_id"]
+    await communicator.send_to(text_data='{"id": 1, "type": "probe"}')
+    await communicator.receive_from(timeout=5)  # answered: the row is written
+    row = await sync_to_async(ClientConnection.objects.get)(client_id=client_id)
+    assert row.user_id == ann.pk
+    sync = json.dumps({"action": "sync", "client_id": client_id}).encode()
+    as_ann = (await asgi_request(server, "POST", "/api/clients", sync, headers=[(b"authorization", f"Bearer {ann_secret}".encode())]))[1]
+    as_bob = (await asgi_request(server, "POST", "/api/clients", sync, headers=[(b"authorization", f"Bearer {bob_secret}".encode())]))[1]
+    assert json.loads(as_ann) == {"status": "success", "action": "sync"}
+    assert json.loads(as_bob)["payload"]["reason"] == f"Client {client_id} is not connected from 127.0.0.1"
+    await communicator.disconnect()
