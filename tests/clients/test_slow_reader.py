@@ -54,7 +54,8 @@ async def _listed_clients_are(server, count):
 
 
 async def test_a_client_that_stops_reading_is_closed_alone_with_4008(live_servers):
-    server = live_servers(REDIS_URL="", WEBSOCKET_MAX_QUEUED_BYTES=str(MAX_QUEUED))
+    # the sender broadcasts as fast as it is answered: no message rate limit here
+    server = live_servers(REDIS_URL="", WEBSOCKET_MAX_QUEUED_BYTES=str(MAX_QUEUED), WEBSOCKET_MESSAGES_PER_SECOND="100000")
     await http("POST", server.http + "/api/devices", json={"type": "dummy", "config": {"name": "Matrix", "pixel_count": 4096, "rows": 64}})
     await http("POST", server.http + "/api/virtuals/matrix/effects", json={"type": "noise2d", "config": {}})
     await http("PUT", server.http + "/api/config", json={"visualisation_maxlen": 4096})  # 16 KiB previews
