@@ -6,7 +6,6 @@ EventHub (ledfxsite.events), which puts them in the connection's Outbox.
 
 import ipaddress
 import time
-import json
 import logging
 import uuid
 from urllib.parse import parse_qs, urlsplit
@@ -36,7 +35,7 @@ from ledfxsite.constants import (
 from ledfxsite.direct_send import Outbox, daphne_websocket, write_text_frames
 from ledfxsite.events import afire_event
 from ledfxsite.limits import RateLimit
-from ledfxsite.scopes import header
+from ledfxsite.scopes import header, send_json
 
 logger = logging.getLogger(__name__)
 
@@ -312,9 +311,4 @@ class ClientsApiConsumer(DirectConsumer):
         return ClientConnection.objects.live_map()
 
     async def respond(self, status, payload, allow=None):
-        body = json.dumps(payload).encode()
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        if allow:
-            headers.append((b"allow", allow))
-        await self.send({"type": "http.response.start", "status": status, "headers": headers})
-        await self.send({"type": "http.response.body", "body": body})
+        await send_json(self.send, status, payload, headers=[(b"allow", allow)] if allow else [])

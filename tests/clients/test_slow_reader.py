@@ -81,7 +81,7 @@ async def test_a_client_that_stops_reading_is_closed_alone_with_4008(live_server
     while (await ws_json(watcher)).get("event_type") != "visualisation_update":
         pass
     await sender.send(json.dumps({"id": 9, "type": "broadcast", "data": {"broadcast_type": "scene_sync", "target": {"mode": "all"}, "payload": {}}}))
-    while (event := await ws_json(watcher)).get("broadcast_type") != "scene_sync":
+    while (await ws_json(watcher)).get("broadcast_type") != "scene_sync":
         pass
     # its closing handshake cannot finish (it does not read): the connection is dropped
     # after autobahn's closing-handshake timeout, and its row closed
