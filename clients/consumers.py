@@ -231,8 +231,7 @@ class ClientConsumer(DirectConsumer):
     async def overflowed(self):
         self.log.warning(
             "closing with %d: more than %d bytes of events wait for this client to read them",
-            CLOSE_RATE_LIMITED,
-    CLOSE_SLOW_READER,
+            CLOSE_SLOW_READER,
             settings.WEBSOCKET_MAX_QUEUED_BYTES,
         )
         await self.close(CLOSE_SLOW_READER)
