@@ -65,7 +65,7 @@ def coerce_id(raw):
     if isinstance(raw, int):
         return raw
     if isinstance(raw, str) and NUMERIC_ID.fullmatch(raw.strip()):
-        return int(raw)
+        return int(raw.strip())  # int() strips less than str.strip() does (e.g. not "\x1f")
     return None
 
 

@@ -5,7 +5,7 @@ import pytest
 from clients import protocol
 
 
-@pytest.mark.parametrize("raw, expected", [(7, 7), ("7", 7), (" 12 ", 12), ("-3", -3), (0, 0)])
+@pytest.mark.parametrize("raw, expected", [(7, 7), ("7", 7), (" 12 ", 12), ("-3", -3), (0, 0), ("0\x1f", 0), ("\x1c5\u2003", 5)])
 def test_readable_ids_are_coerced_to_int(raw, expected):
     assert protocol.coerce_id(raw) == expected
 
