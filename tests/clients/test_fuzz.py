@@ -24,7 +24,9 @@ pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 EXAMPLES = 10_000
 DOCUMENTED_CODES = {ERR_INVALID_FORMAT, ERR_UNKNOWN_COMMAND, ERR_NOT_SUBSCRIBABLE, ERR_TOO_LARGE, ERR_NAME_TAKEN, ERR_NO_TARGETS}
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same 10,000 cases every run, so that CI fails only when the code changes;
+# set derandomize=False by hand to explore new cases (two bugs were found that way).
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 scalars = st.none() | st.booleans() | st.integers(min_value=-(2**80), max_value=2**80) | st.floats(allow_nan=False) | st.text(max_size=40)
 json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=30)
