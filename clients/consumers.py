@@ -16,11 +16,11 @@ from channels.exceptions import StopConsumer
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from clients import protocol, services
+from clients import protocol
 from clients.actions import run_action
 from clients.commands import COMMANDS
 from clients.models import ClientConnection
-from clients.registry import announce_disconnects
+from clients.registry import ClientRegistry
 from ledfxsite.constants import (
     CLOSE_RATE_LIMITED,
     CLOSE_SLOW_READER,
@@ -147,7 +147,7 @@ class ClientConsumer(DirectConsumer):
         # fired until the row is committed. (Written while the handshake was answered, the
         # ORM's Python on the database thread held the GIL that the answer needed.)
         try:
-            await database_sync_to_async(services.client_connection_open)(
+            await self.process.part(ClientRegistry).record_open(
                 client_id=self.client_id,
                 ip=self.client_ip,
                 user_agent=header(self.scope, b"user-agent"),
@@ -211,9 +211,7 @@ class ClientConsumer(DirectConsumer):
             of_type.clear()
             self.process.hub.unsubscribe(event_type, self)
         try:
-            closed = await database_sync_to_async(services.client_connection_close)(client_id=self.client_id)
-            if closed and await announce_disconnects([(self.client_id, self.client_ip)]):
-                await afire_event("clients_updated")
+            await self.process.part(ClientRegistry).record_close(self.client_id)
         except Exception as exc:
             # The database is down: the heartbeat's orphan sweep closes the row later.
             self.log.warning("disconnect not recorded yet: %s: %s", type(exc).__name__, exc)

@@ -1,13 +1,13 @@
 """Writes to the client registry (HackSoft style: keyword-only, noun_verb).
 
-Every close is a conditional UPDATE ... WHERE disconnected_at IS NULL, so whichever
+A close is a conditional UPDATE ... WHERE disconnected_at IS NULL, so whichever
 process closes a row first is the only one that fires client_disconnected for it; when
 it cannot, it marks the row unannounced and a later sweep claims it the same way.
 """
 
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from clients.models import ClientConnection, ServerInstance
@@ -15,6 +15,8 @@ from ledfxsite.constants import NAME_CONFLICT_ATTEMPTS
 
 # A disconnect that could not be announced for this long is history, not news.
 UNANNOUNCED_DISCONNECTS_KEPT = timedelta(hours=1)
+# Well below every database's limit on query parameters.
+CLOSED_PER_STATEMENT = 1000
 
 
 def server_instance_start(*, instance_id, hostname, pid):
@@ -34,24 +36,44 @@ def server_instance_stop(*, instance_id):
     ServerInstance.objects.filter(id=instance_id, stopped_at__isnull=True).update(stopped_at=timezone.now())
 
 
-def client_connection_open(*, client_id, ip, user_agent, origin, instance_id, user_id=None):
-    return ClientConnection.objects.create(
-        client_id=client_id,
-        ip=ip,
-        user_agent=user_agent[:512],
-        origin=origin[:512],
-        server_instance_id=instance_id,
-        user_id=user_id,
+def client_connections_open(*, rows):
+    """Open a row per connection, all in one statement; rows are dicts of client_id, ip,
+    user_agent, origin, instance_id and user_id."""
+    return ClientConnection.objects.bulk_create(
+        ClientConnection(
+            client_id=row["client_id"],
+            ip=row["ip"],
+            user_agent=row["user_agent"][:512],
+            origin=row["origin"][:512],
+            server_instance_id=row["instance_id"],
+            user_id=row.get("user_id"),
+        )
+        for row in rows
     )
 
 
-def client_connection_close(*, client_id):
-    """Close an open row; True only for the caller that closed it, which must then
-    announce client_disconnected (or call client_disconnect_unannounced)."""
-    updated = ClientConnection.objects.filter(client_id=client_id, disconnected_at__isnull=True).update(
-        disconnected_at=timezone.now(), disconnect_announced=True
-    )
-    return updated == 1
+def client_connections_close(*, client_ids):
+    """Close those of the given rows that are still open; returns the (client_id, ip) this
+    call closed, which the caller must announce (or pass to client_disconnect_unannounced).
+
+    One UPDATE ... WHERE disconnected_at IS NULL ... RETURNING per chunk: atomic on SQLite
+    and PostgreSQL alike, so two closers never both close a row, and the database says
+    which rows this one closed. (The ORM has no UPDATE ... RETURNING; a locked read then
+    an update, which it has, held the database thread, and with it the interpreter lock
+    that the connections need, for about twice as long.)
+    """
+    closed = []
+    table = ClientConnection._meta.db_table
+    for start in range(0, len(client_ids), CLOSED_PER_STATEMENT):
+        chunk = client_ids[start : start + CLOSED_PER_STATEMENT]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET disconnected_at = %s, disconnect_announced = %s"
+                f" WHERE disconnected_at IS NULL AND client_id IN ({', '.join(['%s'] * len(chunk))}) RETURNING client_id, ip",
+                [timezone.now(), True, *chunk],
+            )
+            closed += cursor.fetchall()
+    return closed
 
 
 def client_disconnect_unannounced(*, client_id):
@@ -71,29 +93,24 @@ def client_disconnects_claim_unannounced():
     ]
 
 
-def close_each(rows):
-    """Close the given open rows; returns those this call closed, as (client_id, ip)."""
-    return [(client_id, ip) for client_id, ip in rows if client_connection_close(client_id=client_id)]
-
-
 def client_connections_close_dead(*, heartbeat_seconds):
     """Close the open rows of dead server processes (the ghost-client sweep)."""
     dead = ServerInstance.objects.dead(heartbeat_seconds=heartbeat_seconds)
-    rows = ClientConnection.objects.open().filter(server_instance__in=dead).values_list("client_id", "ip")
-    closed = close_each(list(rows))
+    client_ids = ClientConnection.objects.open().filter(server_instance__in=dead).values_list("client_id", flat=True)
+    closed = client_connections_close(client_ids=list(client_ids))
     dead.filter(stopped_at__isnull=True).update(stopped_at=timezone.now())
     return closed
 
 
 def client_connections_close_orphans(*, instance_id, live_client_ids, opened_before):
     """Close our own open rows whose socket this process no longer holds (a lost disconnect)."""
-    rows = (
+    client_ids = (
         ClientConnection.objects.open()
         .filter(server_instance_id=instance_id, connected_at__lt=opened_before)
         .exclude(client_id__in=live_client_ids)
-        .values_list("client_id", "ip")
+        .values_list("client_id", flat=True)
     )
-    return close_each(list(rows))
+    return client_connections_close(client_ids=list(client_ids))
 
 
 def client_info_set(*, client_id, name, client_type, device_id):

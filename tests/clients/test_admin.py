@@ -18,11 +18,11 @@ URL = "/admin/clients/clientconnection/"
 @pytest.fixture
 def history():
     instance = services.server_instance_start(instance_id="host:1:x", hostname="host", pid=1)
-    open_row = services.client_connection_open(
-        client_id="11111111-1111-4111-8111-111111111111", ip="192.168.1.20", user_agent="ua", origin="", instance_id=instance.id
-    )
-    closed_row = services.client_connection_open(
-        client_id="22222222-2222-4222-8222-222222222222", ip="10.0.0.7", user_agent="ua", origin="", instance_id=instance.id
+    open_row, closed_row = services.client_connections_open(
+        rows=[
+            {"client_id": "11111111-1111-4111-8111-111111111111", "ip": "192.168.1.20", "user_agent": "ua", "origin": "", "instance_id": instance.id},
+            {"client_id": "22222222-2222-4222-8222-222222222222", "ip": "10.0.0.7", "user_agent": "ua", "origin": "", "instance_id": instance.id},
+        ]
     )
     ClientConnection.objects.filter(pk=closed_row.pk).update(
         connected_at=timezone.now() - timedelta(hours=1, minutes=2, seconds=3), disconnected_at=timezone.now()
@@ -70,8 +70,9 @@ def test_history_is_read_only(admin_client, history):
 def test_paginator_stops_counting_past_the_cap(monkeypatch, history):
     monkeypatch.setattr(clients_admin, "COUNT_CAP", 1)
     instance = history[0].server_instance
-    for number in range(5):
-        services.client_connection_open(client_id=f"extra-{number}", ip="1.1.1.1", user_agent="", origin="", instance_id=instance.id)
+    services.client_connections_open(
+        rows=[{"client_id": f"extra-{number}", "ip": "1.1.1.1", "user_agent": "", "origin": "", "instance_id": instance.id} for number in range(5)]
+    )
     assert CappedCountPaginator(ClientConnection.objects.all(), 100).count == 2
     assert CappedCountPaginator(ClientConnection.objects.filter(ip="10.0.0.7"), 100).count == 1
 

@@ -20,7 +20,9 @@ async def post(application, body):
 @sync_to_async
 def open_rows(*rows):
     instance = services.server_instance_start(instance_id="test:1", hostname="test", pid=1)
-    return [services.client_connection_open(client_id=cid, ip=ip, user_agent="", origin="", instance_id=instance.id) for cid, ip in rows]
+    return services.client_connections_open(
+        rows=[{"client_id": cid, "ip": ip, "user_agent": "", "origin": "", "instance_id": instance.id} for cid, ip in rows]
+    )
 
 
 async def test_get_without_clients_is_an_empty_object(server):
@@ -30,7 +32,7 @@ async def test_get_without_clients_is_an_empty_object(server):
 
 async def test_get_lists_open_connections_as_a_bare_map(server):
     await open_rows(("a" * 36, "127.0.0.1"), ("b" * 36, "1.2.3.4"), ("c" * 36, "9.9.9.9"))
-    await sync_to_async(services.client_connection_close)(client_id="c" * 36)
+    await sync_to_async(services.client_connections_close)(client_ids=["c" * 36])
     status, body, _ = await asgi_request(server, "GET", "/api/clients")
     assert body.decode() == '{"%s": "127.0.0.1", "%s": "1.2.3.4"}' % ("a" * 36, "b" * 36)
 

@@ -144,13 +144,13 @@ async def is_open_elsewhere(client_id):
 @pytest.fixture
 def slow_recording(monkeypatch):
     """The registry row takes 0.3 s to write, as under a busy database."""
-    record = services.client_connection_open
+    record = services.client_connections_open
 
-    def slowly(**fields):
+    def slowly(*, rows):
         time.sleep(0.3)
-        return record(**fields)
+        return record(rows=rows)
 
-    monkeypatch.setattr(services, "client_connection_open", slowly)
+    monkeypatch.setattr(services, "client_connections_open", slowly)
 
 
 async def test_the_row_is_committed_before_the_first_message_is_answered(server, slow_recording):
@@ -175,10 +175,10 @@ async def test_a_connection_that_cannot_be_recorded_is_closed_with_4013(server, 
     watcher, _ = await open_socket(server)
     await subscribe(watcher, 5, "client_connected")
 
-    def database_down(**fields):
+    def database_down(*, rows):
         raise OperationalError("the database is down")
 
-    monkeypatch.setattr(services, "client_connection_open", database_down)
+    monkeypatch.setattr(services, "client_connections_open", database_down)
     communicator = communicator_for(server)
     assert (await communicator.connect(timeout=5))[0]
     client_id = json.loads(await receive(communicator))["client_id"]
@@ -363,6 +363,8 @@ async def test_events_fired_from_code_reach_subscribers(server):
 async def test_open_rows_are_the_live_registry(server):
     first, first_id = await open_socket(server, ip="1.1.1.1")
     second, second_id = await open_socket(server, ip="2.2.2.2")
+    await settle(first)
+    await settle(second)
     live = await sync_to_async(ClientConnection.objects.live_map)()
     assert live == {first_id: "1.1.1.1", second_id: "2.2.2.2"}
     await first.disconnect()
@@ -413,6 +415,8 @@ async def test_connections_per_client_ip_are_bounded(server, settings):
     other, _ = await open_socket(server, ip="10.0.0.6")  # another address has its own count
     await first.disconnect()
     again, _ = await open_socket(server, ip="10.0.0.5")  # a place came free
+    await settle(second)
+    await settle(again)
     assert await ClientConnection.objects.filter(ip="10.0.0.5", disconnected_at=None).acount() == 2
     for communicator in (second, other, again):
         await communicator.disconnect()
