@@ -15,6 +15,7 @@ REALTIME_ROWS = [
     ("connect -> client_id p99 ms", ("connect", "p99_ms"), True),
     ("connect -> first answer p50 ms", ("connect", "first_answer", "p50_ms"), True),
     ("connect -> first answer p99 ms", ("connect", "first_answer", "p99_ms"), True),
+    ("server CPU ms per connection (connect, first answer, close)", ("connect", "server_cpu_ms_per_connection"), True),
 ]
 for n in ("10", "100", "1000"):
     REALTIME_ROWS += [

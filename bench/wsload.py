@@ -5,7 +5,8 @@
 bench/realtime.sh runs it against LedFx and ledfxsite in one go (see bench/README.md).
 
 Measures, against the server at --url:
-  connect    connect -> client_id, and -> first answer, over sequential connections
+  connect    connect -> client_id, and -> first answer, over sequential connections; with
+             --pid, the server's CPU per connection (less its CPU without clients)
   fanout     per-delivery latency of client_sync (fired by POST /api/clients) to N subscribers
   sustained  delivered events/s over a window while POSTs fire as fast as they are answered,
              with lost and duplicated deliveries counted
@@ -32,6 +33,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 now = time.perf_counter
+CPU_BASELINE_SECONDS = 3.0
 
 
 class WebsocketClient(asyncio.Protocol):
@@ -228,11 +230,18 @@ def percentiles(values):
     }
 
 
-async def measure_connect(target, count, gap):
+async def measure_connect(target, count, gap, pids):
     """Connect -> client_id, and connect -> the answer to a first message (an unknown
     command, answered with an error frame by every server): the second includes whatever
     the server still does for the connection after sending client_id. `gap` seconds pass
-    between one connection's close and the next connect."""
+    between one connection's close and the next connect. With the server's pids, also the
+    server CPU per connection: the CPU used while connecting, less what the server uses
+    in the same time without clients (rendering), measured over CPU_BASELINE_SECONDS before."""
+    if pids:
+        cpu_before, baseline_started = process_tree_cpu_seconds(pids), now()
+        await asyncio.sleep(CPU_BASELINE_SECONDS)
+        baseline_rate = (process_tree_cpu_seconds(pids) - cpu_before) / (now() - baseline_started)
+        cpu_before, measure_started = process_tree_cpu_seconds(pids), now()
     to_client_id, to_first_answer = [], []
     for _ in range(count):
         await asyncio.sleep(gap)
@@ -244,7 +253,11 @@ async def measure_connect(target, count, gap):
         to_first_answer.append(arrived - started)
         client.close()
     await asyncio.sleep(0.5)
-    return {**percentiles(to_client_id), "first_answer": percentiles(to_first_answer)}
+    result = {**percentiles(to_client_id), "first_answer": percentiles(to_first_answer)}
+    if pids:
+        used = process_tree_cpu_seconds(pids) - cpu_before - baseline_rate * (now() - measure_started)
+        result["server_cpu_ms_per_connection"] = round(used / count * 1000, 3)
+    return result
 
 
 async def open_subscribers(target, count):
@@ -338,7 +351,8 @@ async def measure_sustained(target, subscribers, seconds, posters):
     }
 
 
-def process_tree_rss_kib(root_pids):
+def process_tree(root_pids):
+    """The given pids and all their descendants (a server started through a wrapper)."""
     children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -347,10 +361,17 @@ def process_tree_rss_kib(root_pids):
             except OSError:
                 continue
             children.setdefault(int(fields[1]), []).append(int(entry))
-    total, stack = 0, list(root_pids)
+    found, stack = [], list(root_pids)
     while stack:
         pid = stack.pop()
+        found.append(pid)
         stack.extend(children.get(pid, []))
+    return found
+
+
+def process_tree_rss_kib(root_pids):
+    total = 0
+    for pid in process_tree(root_pids):
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -358,6 +379,18 @@ def process_tree_rss_kib(root_pids):
         except OSError:
             pass
     return total
+
+
+def process_tree_cpu_seconds(root_pids):
+    """User + system CPU time used so far by the processes (utime and stime in /proc/<pid>/stat)."""
+    ticks = 0
+    for pid in process_tree(root_pids):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def measure_idle(target, count, pids):
@@ -431,7 +464,7 @@ async def main(args):
         result["idle"] = await measure_idle(target, args.idle, args.pid)
         print(args.name, "idle", result["idle"], flush=True)
     if "connect" in args.only:
-        result["connect"] = await measure_connect(target, args.connects, args.connect_gap)
+        result["connect"] = await measure_connect(target, args.connects, args.connect_gap, args.pid)
         print(args.name, "connect", result["connect"], flush=True)
     if "fanout" in args.only:
         result["fanout"] = {}
@@ -456,7 +489,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True, action="append", help="a server's base URL, e.g. http://127.0.0.1:8888 (repeatable)")
     parser.add_argument("--name", default="server")
-    parser.add_argument("--pid", type=int, action="append", default=[], help="server pid for RSS (repeatable)")
+    parser.add_argument("--pid", type=int, action="append", default=[], help="server pid for RSS and CPU, children included (repeatable)")
     parser.add_argument("--subscribers", type=lambda text: [int(n) for n in text.split(",")], default=[10, 100, 1000])
     parser.add_argument("--connects", type=int, default=200)
     parser.add_argument("--connect-gap", type=float, default=0.0, help="seconds between one connection's close and the next connect")
