@@ -4,9 +4,13 @@ A handler gets the connection (a ClientConsumer), the message id and the validat
 fields; it raises protocol.ProtocolError to answer with an error frame.
 """
 
+import base64
+import binascii
 import json
 import uuid
 from dataclasses import dataclass
+
+import numpy as np
 
 from channels.db import database_sync_to_async
 
@@ -16,6 +20,7 @@ from clients.protocol import ProtocolError
 from ledfxsite.constants import (
     ERR_INVALID_FORMAT,
     ERR_NAME_TAKEN,
+    ERR_NO_AUDIO_STREAM,
     ERR_NO_TARGETS,
     ERR_NOT_SUBSCRIBABLE,
     ERR_TOO_LARGE,
@@ -24,6 +29,7 @@ from ledfxsite.constants import (
 )
 from ledfxsite.events import afire_event
 from ledfxsite.schema import Field, Invalid, Schema
+from ledfxsite.web_audio import DEFAULT_SAMPLE_RATE, StreamError, WebAudio
 
 COMMANDS = {}
 
@@ -211,3 +217,73 @@ async def broadcast(connection, message_id, *, data):
             }
         )
     )
+
+
+AUDIO_CLIENT = Field("client", "string", required=True, blank=False, max_length=MAX_CLIENT_NAME_LENGTH)
+AUDIO_CONFIG = Schema(
+    Field("sampleRate", "int", DEFAULT_SAMPLE_RATE, minimum=8000, maximum=192000),
+    Field("bufferSize", "int", 1024, minimum=1, maximum=65536),
+    extra="ignore",
+)
+
+
+def web_audio(connection):
+    return connection.process.part(WebAudio)
+
+
+async def feeding(connection, message_id, client, samples):
+    try:
+        await web_audio(connection).feed(connection.client_id, client, samples)
+    except StreamError as problem:
+        raise ProtocolError(str(problem), ERR_NO_AUDIO_STREAM, message_id) from None
+
+
+@command("audio_stream_start", AUDIO_CLIENT)
+async def audio_stream_start(connection, message_id, *, client):
+    try:
+        await web_audio(connection).start_stream(connection.client_id, client)
+    except StreamError as problem:
+        raise ProtocolError(str(problem), ERR_NAME_TAKEN, message_id) from None
+
+
+@command("audio_stream_config", AUDIO_CLIENT, data=AUDIO_CONFIG, invalid="Invalid audio stream config")
+async def audio_stream_config(connection, message_id, *, client, data):
+    try:
+        web_audio(connection).configure(connection.client_id, client, data["sampleRate"])
+    except StreamError as problem:
+        raise ProtocolError(str(problem), ERR_NO_AUDIO_STREAM, message_id) from None
+
+
+@command("audio_stream_data", AUDIO_CLIENT, Field("data", "any", required=True))
+async def audio_stream_data(connection, message_id, *, client, data):
+    """Samples as a JSON list of numbers in -1..1 (LedFx's UI "WebSocket v1")."""
+    if isinstance(data, dict):  # what JSON makes of a Float32Array
+        data = list(data.values())
+    if not isinstance(data, list) or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in data):
+        raise protocol.invalid_format(message_id, "Invalid audio data: data must be a list of numbers")
+    samples = np.clip(np.asarray(data, dtype=np.float64), -1.0, 1.0)
+    if not np.isfinite(samples).all():
+        raise protocol.invalid_format(message_id, "Invalid audio data: samples must be finite")
+    await feeding(connection, message_id, client, samples)
+
+
+@command("audio_stream_data_v2", AUDIO_CLIENT, Field("data", "string", required=True))
+async def audio_stream_data_v2(connection, message_id, *, client, data):
+    """Samples as base64 of little-endian int16 PCM."""
+    try:
+        pcm = base64.b64decode(data, validate=True)
+    except binascii.Error:
+        raise protocol.invalid_format(message_id, "Invalid audio data: data must be base64") from None
+    if len(pcm) % 2:
+        raise protocol.invalid_format(message_id, "Invalid audio data: int16 samples take 2 bytes each")
+    await feeding(connection, message_id, client, pcm_samples(pcm))
+
+
+def pcm_samples(pcm):
+    """Little-endian int16 PCM bytes -> floats in -1..1."""
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float64) / 32768.0
+
+
+@command("audio_stream_stop", AUDIO_CLIENT)
+async def audio_stream_stop(connection, message_id, *, client):
+    await web_audio(connection).stop_stream(connection.client_id)

@@ -18,7 +18,7 @@ from django.http.request import split_domain_port, validate_host
 
 from clients import protocol
 from clients.actions import run_action
-from clients.commands import COMMANDS
+from clients.commands import COMMANDS, pcm_samples
 from clients.models import ClientConnection
 from clients.registry import ClientRegistry
 from ledfxsite.constants import (
@@ -36,6 +36,7 @@ from ledfxsite.direct_send import Outbox, daphne_websocket, write_text_frames
 from ledfxsite.events import afire_event
 from ledfxsite.limits import RateLimit
 from ledfxsite.scopes import header, send_json
+from ledfxsite.web_audio import WebAudio
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ class ClientConsumer(DirectConsumer):
         self.refused_in_a_row = 0
         text = message.get("text")
         if text is None:
-            await self.send_error(protocol.invalid_format())
+            await self.binary_received(message.get("bytes") or b"")
             return
         message_id = None
         try:
@@ -193,6 +194,15 @@ class ClientConsumer(DirectConsumer):
         except Exception:
             self.log.exception("command failed")
             await self.send_error(protocol.ProtocolError("Internal server error.", ERR_SERVER_ERROR, message_id))
+
+    async def binary_received(self, data):
+        """LedFx's UI in its default "WebSocket v2" audio mode sends its microphone as bare
+        int16 PCM binary frames (LedFx 2.2.1 drops them): this connection's stream, if any."""
+        web_audio = self.process.part(WebAudio)
+        if not web_audio.streaming(self.client_id) or len(data) % 2:
+            await self.send_error(protocol.invalid_format())
+            return
+        await web_audio.feed(self.client_id, None, pcm_samples(data))
 
     async def refuse_for_rate(self, message):
         """Over WEBSOCKET_MESSAGES_PER_SECOND: an error frame, not the command; a client that
@@ -210,6 +220,11 @@ class ClientConsumer(DirectConsumer):
         for event_type, of_type in list(self.subscriptions_by_type.items()):
             of_type.clear()
             self.process.hub.unsubscribe(event_type, self)
+        try:
+            await self.process.part(WebAudio).stop_stream(self.client_id)
+        except Exception as exc:
+            # The database is down: the registry's sweep deletes the stream's row later.
+            self.log.warning("web audio stream not removed yet: %s: %s", type(exc).__name__, exc)
         try:
             await self.process.part(ClientRegistry).record_close(self.client_id)
         except Exception as exc:

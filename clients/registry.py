@@ -79,6 +79,7 @@ class ClientRegistry(ProcessPart):
         )
         if dead or orphans:
             logger.warning("closed %d connections left open by dead processes or lost disconnects", len(dead) + len(orphans))
+        await database_sync_to_async(services.web_audio_streams_delete_gone)()
         retried = await database_sync_to_async(services.client_disconnects_claim_unannounced)()
         if retried:
             logger.warning("announcing %d disconnects whose announcement failed", len(retried))

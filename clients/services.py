@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clients.models import ClientConnection, ServerInstance
 from ledfxsite.constants import NAME_CONFLICT_ATTEMPTS
+from ledfxsite.models import WebAudioStream
 
 # A disconnect that could not be announced for this long is history, not news.
 UNANNOUNCED_DISCONNECTS_KEPT = timedelta(hours=1)
@@ -111,6 +112,13 @@ def client_connections_close_orphans(*, instance_id, live_client_ids, opened_bef
         .values_list("client_id", flat=True)
     )
     return client_connections_close(client_ids=list(client_ids))
+
+
+def web_audio_streams_delete_gone():
+    """Delete the web-audio streams of clients no longer connected (a process that died
+    could not delete its own); returns how many."""
+    deleted, _ = WebAudioStream.objects.exclude(client_id__in=ClientConnection.objects.open().values("client_id")).delete()
+    return deleted
 
 
 def client_info_set(*, client_id, name, client_type, device_id):

@@ -277,6 +277,9 @@ class CoreConfig(models.Model):
     )
     paused = models.BooleanField(default=False, help_text="Global pause: no virtual renders while it is set")
     ui_preferences = models.JSONField(default=dict, blank=True, help_text="What LedFx's UI stores here; no effect on rendering")
+    audio_device_name = models.CharField(
+        max_length=220, blank=True, help_text='The audio input effects follow, e.g. "WEB AUDIO: phone"; blank: effects run from time'
+    )
 
     class Meta:
         verbose_name = "core configuration"

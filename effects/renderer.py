@@ -26,6 +26,7 @@ from channels.db import database_sync_to_async
 
 from diagnostics.logsec import LogSec, unknown_phy
 from effects import services
+from effects.audio_effects import AudioFeed
 from effects.base import EFFECTS
 from effects.models import CoreConfig, Device, Virtual, columns_of, pixel_count_of
 from effects.outputs import OUTPUTS
@@ -161,12 +162,14 @@ class Renderer:
         self.background = set()
         self.brightness = 1.0  # global_brightness, read by the render thread
         self.previews = Previews()
+        self.audio = AudioFeed()
         self.report_streak = FailureStreak(logger, "recording device status")
         self.thread_streak = FailureStreak(logger, "render thread")
 
     async def reconcile(self):
         specs, core = await database_sync_to_async(rendering_state)()
         self.brightness = core.global_brightness
+        self.audio.select(core.audio_device_name)
         self.previews.configure(fps=core.visualisation_fps, maxlen=core.visualisation_maxlen, mode=core.transmission_mode)
         await self.apply(specs)
 
@@ -334,6 +337,7 @@ class VirtualLoop:
         if spec is not self.applied:
             self.apply_spec(spec)
         try:
+            self.effect.audio = self.renderer.audio.current()
             render_start = time.perf_counter()
             frame = self.effect.render(render_start - self.started)
             render_end = time.perf_counter()

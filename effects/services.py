@@ -33,6 +33,7 @@ from effects.wled import DISCOVERY_TIMEOUT, WledError, device_fields_from_info, 
 from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.events import fire_event
 from ledfxsite.layers import ALL_VIRTUALS, notify_renderer
+from ledfxsite.models import WebAudioStream
 from ledfxsite.schema import Field, Invalid, Schema
 
 
@@ -310,6 +311,20 @@ def core_config_update(*, changes):
     config.ui_preferences = preferences
     config.save()
     after_commit(events=[("base_config_update", {"config": changes})], virtual_ids=[ALL_VIRTUALS])
+    return config
+
+
+@transaction.atomic
+def audio_device_select(*, index):
+    """Make the web-audio stream listed at `index` (WebAudioStream.objects.device_names) the
+    input that audio-reactive effects follow."""
+    devices = WebAudioStream.objects.device_names()
+    if index not in devices:
+        raise ServiceError(f"Invalid device index [{index}]")
+    config = CoreConfig.current()
+    config.audio_device_name = devices[index]
+    config.save(update_fields=["audio_device_name"])
+    after_commit(events=[("audio_input_device_changed", {"audio_input_device_name": devices[index]})], virtual_ids=[ALL_VIRTUALS])
     return config
 
 

@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/colors/<str:name>", views.color),
     path("api/scenes", views.scenes),
     path("api/scenes/<str:scene_id>", views.scene),
+    path("api/audio/devices", views.audio_devices),
 ]

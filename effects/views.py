@@ -13,6 +13,7 @@ from effects.base import EFFECTS
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
+from ledfxsite.models import WebAudioStream
 from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object, json_value
 from ledfxsite.schema import Field, Invalid, Schema
 
@@ -422,3 +423,16 @@ def scene(request, scene_id):
         scene.delete()
         return succeeded(payload={"type": "success", "reason": f"Scene '{scene_id}' deleted."})
     return succeeded(scene={"id": scene.id, "config": {**scene.as_ledfx(), "active": scene.is_active(Virtual.objects.in_bulk())}})
+
+
+@ledfx_endpoint("GET", "PUT", bodies={"PUT": body(Field("audio_device", "int", required=True))})
+def audio_devices(request, body=None):
+    """LedFx's input devices: here the web-audio streams of connected clients (this server
+    opens no sound card). PUT {"audio_device": index} selects one."""
+    if request.method == "PUT":
+        services.audio_device_select(index=body["audio_device"])
+        return succeeded()
+    devices = WebAudioStream.objects.device_names()
+    selected = CoreConfig.current().audio_device_name
+    active = next((index for index, name in devices.items() if name == selected), None)
+    return JsonResponse({"active_device_index": active, "active_device_name": selected, "devices": devices})

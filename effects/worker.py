@@ -1,7 +1,8 @@
 """The render worker: `python manage.py runworker effects`, or inside the server process
 in the embedded mode. It renders what the database says, and re-reads it when a command
 arrives on the `effects` channel (ledfxsite.layers) and every few seconds (a lost command costs a delay,
-never a wrong state). The same channel tells it which previews clients watch (ledfxsite.previews)."""
+never a wrong state). The same channel tells it which previews clients watch (ledfxsite.previews)
+and brings the features of the audio clients stream (ledfxsite.web_audio)."""
 
 import asyncio
 import logging
@@ -13,6 +14,7 @@ from ledfxsite.layers import RENDER_CHANNEL, receive_waiting_out_errors
 from ledfxsite.previews import WATCH_MESSAGE
 from ledfxsite.process import ProcessPart
 from ledfxsite.streaks import FailureStreak
+from ledfxsite.web_audio import FEATURES_MESSAGE, STOPPED_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,10 @@ class RenderWorker(ProcessPart):
             message = await receive_waiting_out_errors(self.layer, RENDER_CHANNEL, self.receive_streak)
             if message.get("type") == WATCH_MESSAGE:
                 self.renderer.previews.heard(watcher=message["watcher"], patterns=message["patterns"], seconds=message["seconds"])
+            elif message.get("type") == FEATURES_MESSAGE:
+                self.renderer.audio.heard(message["source"], message["features"])
+            elif message.get("type") == STOPPED_MESSAGE:
+                self.renderer.audio.stopped(message["source"])
             else:
                 logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
                 await self.reconcile()

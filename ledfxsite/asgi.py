@@ -31,12 +31,13 @@ from ledfxsite.origins import OriginPolicyMiddleware  # noqa: E402
 from ledfxsite.previews import PreviewWatch  # noqa: E402
 from ledfxsite.process import ServerProcessMiddleware  # noqa: E402
 from ledfxsite.transport import close_protocol_errors_with_a_handshake, lighter_websocket_connections  # noqa: E402
+from ledfxsite.web_audio import WebAudio  # noqa: E402
 
 
 def server_process_parts(process):
-    """The client registry, the preview watch and the SQLite checkpoint always; the render
-    worker too in the embedded mode."""
-    parts = [ClientRegistry(process), PreviewWatch(process, get_channel_layer()), WalCheckpoint()]
+    """The client registry, the preview watch, web audio and the SQLite checkpoint always;
+    the render worker too in the embedded mode."""
+    parts = [ClientRegistry(process), PreviewWatch(process, get_channel_layer()), WebAudio(process, get_channel_layer()), WalCheckpoint()]
     if settings.RENDER_IN_SERVER:
         parts.append(RenderWorker(get_channel_layer()))
     return parts

@@ -10,6 +10,7 @@ ERR_NAME_TAKEN = "name_taken"  # update_client_info with another connected clien
 ERR_NO_TARGETS = "no_targets"  # a broadcast that matched no connected client
 ERR_SERVER_ERROR = "server_error"  # our fault, logged with a traceback; the socket stays open
 ERR_RATE_LIMITED = "rate_limited"  # over WEBSOCKET_MESSAGES_PER_SECOND: the message is not handled
+ERR_NO_AUDIO_STREAM = "no_audio_stream"  # audio_stream_config/data without audio_stream_start, or for another client name
 
 # Close codes of our own, from the private-use range 4000-4999 (daphne's autobahn lets an
 # application send no other code than 1000): 40xx echoes the nearest RFC 6455 code.

@@ -6,7 +6,7 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models
 from django.utils import timezone
 
 TOKEN_PREFIX = "lfx_"
@@ -65,3 +65,46 @@ class ApiToken(models.Model):
 
     def revoke(self):
         ApiToken.objects.filter(pk=self.pk, revoked_at=None).update(revoked_at=timezone.now())
+
+
+WEB_AUDIO_HOST_API = "WEB AUDIO"
+
+
+def device_name(client_name):
+    """A web-audio client's input device name, as LedFx lists it."""
+    return f"{WEB_AUDIO_HOST_API}: {client_name}"
+
+
+class WebAudioStreamQuerySet(models.QuerySet):
+    def start(self, *, client_id, name, instance_id):
+        """Record a client's stream; False when another connected client streams under that name."""
+        try:
+            self.update_or_create(client_id=client_id, defaults={"name": name, "instance_id": instance_id})
+        except IntegrityError:
+            return False
+        return True
+
+    def device_names(self):
+        """{device index: device name} of the streams, as GET /api/audio/devices lists them:
+        a stream's index is its row's id, so it stays the same while it streams (LedFx
+        numbers its web-audio devices anew at every listing)."""
+        return {index: device_name(name) for index, name in self.order_by("id").values_list("id", "name")}
+
+
+class WebAudioStream(models.Model):
+    """A websocket client streaming its microphone (audio_stream_start), on some server
+    process: an input device LedFx's UI can select. Deleted when it stops or its client
+    leaves; the client registry's sweep deletes those of connections that are gone."""
+
+    client_id = models.CharField(max_length=36, unique=True)
+    name = models.CharField(max_length=200, unique=True)
+    instance_id = models.CharField("server instance", max_length=100)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    objects = WebAudioStreamQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "web audio stream"
+
+    def __str__(self):
+        return self.name

@@ -35,6 +35,7 @@ EVENT_FIELDS = {
     "device_created": ("device_name",),
     "scene_activated": ("scene_id",),
     "colors_updated": (),
+    "audio_input_device_changed": ("audio_input_device_name",),
 }
 
 # Events whose newest frame replaces an unsent older one per subscription (previews): a

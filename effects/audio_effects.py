@@ -1,0 +1,199 @@
+"""Audio-reactive effects, and the render worker's feed of analysed audio.
+
+The worker hears the features of every web-audio stream (ledfxsite.web_audio) and keeps
+those of the selected source (CoreConfig.audio_device_name). Before each frame a loop
+gives its effect `audio`: the latest features; SILENCE when the selected source sent
+nothing for STALE_SECONDS or stopped; None when no source is selected, and then these
+effects run from time, on a synthetic 120 BPM signal.
+"""
+
+import math
+import threading
+import time
+
+import numpy as np
+
+from effects.base import Effect, register
+from effects.colors import hsv_to_rgb, to_pixels
+from ledfxsite.audio import BANDS, MEL_BANDS
+from ledfxsite.colors import parse_color
+from ledfxsite.schema import Field
+
+STALE_SECONDS = 0.25
+SILENCE = {"volume": 0.0, **{band: 0.0 for band in BANDS}, "melbank": [0.0] * MEL_BANDS, "onset": False, "beat": False, "bpm": 0.0, "beat_phase": 0.0}
+
+
+class AudioFeed:
+    """Written by the worker's event loop, read by the render thread."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.selected = ""
+        self.latest = None  # (features, monotonic time heard)
+        self.beats = 0  # beats heard since the last frame took them (a beat must not fall between frames)
+
+    def select(self, source):
+        with self.lock:
+            if source != self.selected:
+                self.selected, self.latest, self.beats = source, None, 0
+
+    def heard(self, source, features):
+        with self.lock:
+            if source == self.selected:
+                self.latest = (features, time.monotonic())
+                self.beats += bool(features["beat"])
+
+    def stopped(self, source):
+        with self.lock:
+            if source == self.selected:
+                self.latest = None
+
+    def current(self):
+        """The features for the next frame, with "beat" true if a beat came since the last."""
+        with self.lock:
+            if not self.selected:
+                return None
+            if self.latest is None or time.monotonic() - self.latest[1] > STALE_SECONDS:
+                return SILENCE
+            features, beats = self.latest[0], self.beats
+            self.beats = 0
+        return {**features, "beat": beats > 0}
+
+
+def synthetic(t):
+    """Features from time alone: a 120 BPM pulse whose melbank sweeps slowly."""
+    phase = (t * 2.0) % 1.0
+    pulse = math.exp(-6.0 * phase)
+    centre = (math.sin(t * 0.5) * 0.5 + 0.5) * (MEL_BANDS - 1)
+    melbank = [round(pulse * math.exp(-0.5 * ((band - centre) / 3.0) ** 2), 4) for band in range(MEL_BANDS)]
+    levels = {"lows_power": pulse, "beat_power": pulse, "bass_power": pulse * 0.8, "mids_power": 0.5 + 0.3 * math.sin(t), "high_power": 0.4 + 0.3 * math.sin(t * 1.7)}
+    return {"volume": 0.7, **levels, "melbank": melbank, "onset": phase < 1 / 60, "beat": phase < 1 / 60, "bpm": 120.0, "beat_phase": phase}
+
+
+class AudioEffect(Effect):
+    category = "1D"
+
+    def setup(self):
+        self.position = (np.arange(self.pixel_count) + 0.5) / self.pixel_count
+
+    def features(self, t):
+        return synthetic(t) if self.audio is None else self.audio
+
+    def melbank_over(self, features, count):
+        """The melbank stretched over `count` points (pixels or columns)."""
+        bands = np.asarray(features["melbank"], dtype=np.float64)
+        return np.interp(np.linspace(0, bands.size - 1, count), np.arange(bands.size), bands)
+
+
+COLOR_LOWS = Field("color_lows", "color", "#ff0000", "Colour of the lows (20-250 Hz)")
+COLOR_MIDS = Field("color_mids", "color", "#00ff00", "Colour of the mids (250-3000 Hz)")
+COLOR_HIGH = Field("color_high", "color", "#0000ff", "Colour of the highs (3-10 kHz)")
+
+
+def rgb(text):
+    """A colour option as float RGB 0..255."""
+    return np.array(parse_color(text), dtype=np.float64)
+
+
+def band_colors(config):
+    return np.stack([rgb(config[name]) for name in ("color_lows", "color_mids", "color_high")])
+
+
+@register
+class Energy(AudioEffect):
+    id = "energy"
+    name = "Energy"
+    options = (COLOR_LOWS, COLOR_MIDS, COLOR_HIGH, Field("mirror", "bool", True, "Grow from the centre"))
+
+    def render(self, t):
+        features = self.features(t)
+        distance = np.abs(self.position - 0.5) * 2.0 if self.config["mirror"] else self.position
+        lit = np.stack([distance < features[band] for band in ("lows_power", "mids_power", "high_power")], axis=1)
+        colors = lit.astype(np.float64) @ band_colors(self.config)
+        return to_pixels(np.clip(colors, 0.0, 255.0) * features["volume"])
+
+
+@register
+class Magnitude(AudioEffect):
+    id = "magnitude"
+    name = "Magnitude"
+    options = (
+        Field("frequency_range", "choice", "lows_power", "Which band's power lights the strip", choices=tuple(BANDS)),
+        Field("color", "color", "#ff00ff", "The colour"),
+    )
+
+    def render(self, t):
+        power = self.features(t)[self.config["frequency_range"]]
+        return to_pixels(np.tile(rgb(self.config["color"]) * power, (self.pixel_count, 1)))
+
+
+@register
+class Wavelength(AudioEffect):
+    id = "wavelength"
+    name = "Wavelength"
+    options = ()
+
+    def render(self, t):
+        values = self.melbank_over(self.features(t), self.pixel_count)
+        return to_pixels(hsv_to_rgb(self.position * 0.8) * values[:, None])
+
+
+@register
+class Scroll(AudioEffect):
+    id = "scroll"
+    name = "Scroll"
+    options = (
+        COLOR_LOWS,
+        COLOR_MIDS,
+        COLOR_HIGH,
+        Field("speed", "int", 3, "Pixels moved per frame", 1, 10),
+        Field("decay", "float", 0.97, "Brightness kept per frame", 0.8, 1.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.trail = np.zeros((self.pixel_count, 3))
+
+    def render(self, t):
+        features = self.features(t)
+        speed = min(self.config["speed"], self.pixel_count)
+        self.trail[speed:] = self.trail[:-speed] * self.config["decay"]
+        head = np.array([features[band] ** 2 for band in ("lows_power", "mids_power", "high_power")]) @ band_colors(self.config)
+        self.trail[:speed] = np.clip(head, 0.0, 255.0)
+        return to_pixels(self.trail)
+
+
+@register
+class Strobe(AudioEffect):
+    id = "strobe"
+    name = "Beat Strobe"
+    options = (
+        Field("color", "color", "#ffffff", "Colour of the flash"),
+        Field("decay", "float", 8.0, "How fast a flash fades (per second)", 0.5, 30.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.flash = 0.0
+
+    def render(self, t):
+        dt = self.elapsed(t)
+        self.flash = 1.0 if self.features(t)["beat"] else self.flash * math.exp(-self.config["decay"] * dt)
+        return to_pixels(np.tile(rgb(self.config["color"]) * self.flash, (self.pixel_count, 1)))
+
+
+@register
+class Bands2d(AudioEffect):
+    id = "bands_matrix"
+    name = "Spectrum Bars"
+    category = "2D"
+    options = (Field("gradient_bottom", "color", "#00ff00", "Colour at the bottom"), Field("gradient_top", "color", "#ff0000", "Colour at the top"))
+
+    def render(self, t):
+        heights = self.melbank_over(self.features(t), self.columns)
+        row_from_bottom = (self.rows - 1 - np.arange(self.rows))[:, None] + 0.5
+        lit = row_from_bottom < heights[None, :] * self.rows
+        bottom, top = rgb(self.config["gradient_bottom"]), rgb(self.config["gradient_top"])
+        blend = (row_from_bottom / self.rows)[..., None]
+        colors = bottom * (1 - blend) + top * blend
+        return to_pixels((colors * lit[..., None]).reshape(-1, 3))

@@ -1,0 +1,107 @@
+"""Audio that websocket clients stream from their microphones (LedFx's audio_stream_*
+messages), analysed in the server process that receives it. Only the features of each
+analysis block travel to the render worker, on RENDER_CHANNEL, tagged with the source's
+device name ("WEB AUDIO: <client name>"); the worker uses those of the selected source.
+
+Every stream is analysed, selected or not: which source is selected lives in the database
+and may change on another process, and a stream is one analyser's work (bench/ measures
+it). A stream that stops, or whose client leaves, sends `audio.stopped`, so the worker
+falls silent at once instead of when the features grow stale.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
+
+from ledfxsite.audio import AudioAnalyser
+from ledfxsite.layers import RENDER_CHANNEL
+from ledfxsite.models import WebAudioStream, device_name
+from ledfxsite.process import ProcessPart
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SAMPLE_RATE = 48000  # browsers' usual rate, until audio_stream_config says otherwise
+FEATURES_MESSAGE = "audio.features"
+STOPPED_MESSAGE = "audio.stopped"
+
+
+@dataclass
+class Stream:
+    name: str
+    analyser: AudioAnalyser
+    blocks: int = 0
+    dropped: int = 0
+    analysis_seconds: float = 0.0
+    started_at: float = field(default_factory=time.monotonic)
+
+
+class StreamError(Exception):
+    """A message that does not fit the connection's stream (answered with an error frame)."""
+
+
+class WebAudio(ProcessPart):
+    def __init__(self, process, layer):
+        self.process = process
+        self.layer = layer
+        self.streams = {}  # client_id -> Stream
+
+    async def start_stream(self, client_id, name):
+        """audio_stream_start: the client becomes an input device, deployment-wide."""
+        if client_id in self.streams:
+            if self.streams[client_id].name == name:
+                return
+            await self.stop_stream(client_id)
+        created = await database_sync_to_async(WebAudioStream.objects.start)(
+            client_id=client_id, name=name, instance_id=self.process.instance_id
+        )
+        if not created:
+            raise StreamError(f"Another client streams audio as {name!r}")
+        self.streams[client_id] = Stream(name=name, analyser=AudioAnalyser(DEFAULT_SAMPLE_RATE))
+        logger.info("[%s] web audio %r started", client_id, name)
+
+    def configure(self, client_id, name, sample_rate):
+        stream = self.stream(client_id, name)
+        if sample_rate != stream.analyser.sample_rate:
+            stream.analyser = AudioAnalyser(sample_rate)
+
+    async def feed(self, client_id, name, samples):
+        """Analyse a block of samples (floats in -1..1) and send its features on."""
+        stream = self.stream(client_id, name)
+        started = time.perf_counter()
+        blocks = stream.analyser.feed(samples)
+        stream.analysis_seconds += time.perf_counter() - started
+        for features in blocks:
+            stream.blocks += 1
+            message = {"type": FEATURES_MESSAGE, "source": device_name(stream.name), "sent_at": time.time(), "features": features}
+            try:
+                await self.layer.send(RENDER_CHANNEL, message)
+            except ChannelFull:
+                stream.dropped += 1
+        return blocks
+
+    async def stop_stream(self, client_id):
+        """audio_stream_stop, or the client left: silence, and the device disappears."""
+        stream = self.streams.pop(client_id, None)
+        if stream is None:
+            return
+        await database_sync_to_async(WebAudioStream.objects.filter(client_id=client_id).delete)()
+        try:
+            await self.layer.send(RENDER_CHANNEL, {"type": STOPPED_MESSAGE, "source": device_name(stream.name)})
+        except ChannelFull:
+            logger.warning("[%s] the render worker's channel is full; it falls silent when the features grow stale", client_id)
+        logger.info("[%s] web audio %r stopped after %d blocks", client_id, stream.name, stream.blocks)
+
+    def streaming(self, client_id):
+        return client_id in self.streams
+
+    def stream(self, client_id, name):
+        """The connection's stream; `name` (when given) must be its name."""
+        stream = self.streams.get(client_id)
+        if stream is None:
+            raise StreamError("No audio stream: send audio_stream_start first")
+        if name is not None and stream.name != name:
+            raise StreamError(f"This connection streams audio as {stream.name!r}, not {name!r}")
+        return stream

@@ -1,0 +1,127 @@
+"""Web audio over the websocket (LedFx's audio_stream_* messages) to the render worker's
+feed, and LedFx's /api/audio/devices, through the server process with its embedded worker."""
+
+import base64
+import json
+
+import numpy as np
+import pytest
+
+from effects.audio_effects import SILENCE
+from effects.worker import RenderWorker
+from ledfxsite.models import WebAudioStream
+from tests.conftest import open_socket, rest, settle, wait_until
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+RATE = 48000
+
+
+def tone_pcm(seconds=0.5, frequency=480, amplitude=0.5):
+    samples = amplitude * np.sin(2 * np.pi * frequency * np.arange(int(seconds * RATE)) / RATE)
+    return (samples * 32767).astype("<i2").tobytes()
+
+
+def audio_feed(application):
+    return application.process.part(RenderWorker).renderer.audio
+
+
+async def send(communicator, message):
+    await communicator.send_to(text_data=json.dumps(message))
+
+
+async def start_streaming(server, name="phone"):
+    communicator, _ = await open_socket(server)
+    await send(communicator, {"id": 1, "type": "audio_stream_start", "client": name})
+    await send(communicator, {"id": 2, "type": "audio_stream_config", "client": name, "data": {"sampleRate": RATE, "bufferSize": 1024}})
+    await settle(communicator)
+    return communicator
+
+
+async def send_tone(communicator, name="phone"):
+    pcm = tone_pcm()
+    for start in range(0, len(pcm), 2048):
+        await send(communicator, {"id": 3, "type": "audio_stream_data_v2", "client": name, "data": base64.b64encode(pcm[start : start + 2048]).decode()})
+    await settle(communicator)
+
+
+async def test_a_streaming_client_is_listed_as_a_web_audio_device_until_it_leaves(server):
+    communicator = await start_streaming(server)
+    listed = await rest(server, "GET", "/api/audio/devices")
+    assert list(listed["devices"].values()) == ["WEB AUDIO: phone"]
+    assert (listed["active_device_index"], listed["active_device_name"]) == (None, "")
+    await communicator.disconnect()
+    assert (await rest(server, "GET", "/api/audio/devices"))["devices"] == {}
+
+
+async def test_selected_web_audio_reaches_the_render_worker_and_its_client_leaving_leaves_silence(server):
+    communicator = await start_streaming(server)
+    [index] = (await rest(server, "GET", "/api/audio/devices"))["devices"]
+    assert await rest(server, "PUT", "/api/audio/devices", {"audio_device": int(index)}) == {"status": "success"}
+    await wait_until(lambda: audio_feed(server).selected == "WEB AUDIO: phone", what="the worker to select the stream")
+    await send_tone(communicator)
+    heard = await wait_until(lambda: (audio_feed(server).current() or SILENCE)["volume"] > 0 and audio_feed(server).current(), what="features")
+    # amplitude 0.5: -9.03 dBFS, 1 - 9.03 / 60 on the analysis's 60 dB scale
+    assert heard["volume"] == pytest.approx(0.8495, abs=0.01)
+    listed = await rest(server, "GET", "/api/audio/devices")
+    assert (listed["active_device_index"], listed["active_device_name"]) == (int(index), "WEB AUDIO: phone")
+    await communicator.disconnect()
+    await wait_until(lambda: audio_feed(server).current() == SILENCE, what="silence after the client left")
+
+
+async def test_an_unknown_device_index_is_refused(server):
+    answer = await rest(server, "PUT", "/api/audio/devices", {"audio_device": 99})
+    assert answer == {"status": "failed", "payload": {"type": "error", "reason": "Invalid device index [99]"}}
+
+
+@pytest.mark.parametrize(
+    "message, code",
+    [
+        ({"type": "audio_stream_data_v2", "client": "phone", "data": "not base64!"}, "invalid_format"),
+        ({"type": "audio_stream_data_v2", "client": "phone", "data": base64.b64encode(b"abc").decode()}, "invalid_format"),
+        ({"type": "audio_stream_data", "client": "phone", "data": [0.1, "x"]}, "invalid_format"),
+        ({"type": "audio_stream_data_v2", "client": "laptop", "data": base64.b64encode(b"ab").decode()}, "no_audio_stream"),
+        ({"type": "audio_stream_config", "client": "phone", "data": {"sampleRate": 1000}}, "invalid_format"),
+    ],
+)
+async def test_malformed_audio_gets_an_error_frame_and_feeds_nothing(server, message, code):
+    communicator = await start_streaming(server)
+    [index] = (await rest(server, "GET", "/api/audio/devices"))["devices"]
+    await rest(server, "PUT", "/api/audio/devices", {"audio_device": int(index)})
+    await wait_until(lambda: audio_feed(server).selected == "WEB AUDIO: phone", what="the worker to select the stream")
+    await send(communicator, {"id": 5, **message})
+    answer = json.loads(await communicator.receive_from(timeout=5))
+    assert (answer["id"], answer["success"], answer["error"]["code"]) == (5, False, code)
+    await settle(communicator)
+    assert audio_feed(server).latest is None
+    await communicator.disconnect()
+
+
+async def test_audio_before_audio_stream_start_is_refused(server):
+    communicator, _ = await open_socket(server)
+    await send(communicator, {"id": 6, "type": "audio_stream_data_v2", "client": "phone", "data": base64.b64encode(b"ab").decode()})
+    answer = json.loads(await communicator.receive_from(timeout=5))
+    assert (answer["id"], answer["error"]["code"]) == (6, "no_audio_stream")
+    await communicator.disconnect()
+
+
+async def test_a_second_client_cannot_take_a_name_that_streams(server):
+    first = await start_streaming(server)
+    second, _ = await open_socket(server)
+    await send(second, {"id": 7, "type": "audio_stream_start", "client": "phone"})
+    answer = json.loads(await second.receive_from(timeout=5))
+    assert (answer["id"], answer["error"]["code"]) == (7, "name_taken")
+    await first.disconnect()
+    await second.disconnect()
+
+
+async def test_the_sweep_deletes_streams_whose_client_is_gone(server, settings):
+    settings.HEARTBEAT_SECONDS = 0.2
+    await WebAudioStream.objects.acreate(client_id="gone-client", name="ghost", instance_id="dead:1:x")
+    communicator, _ = await open_socket(server)  # the server process runs, and with it the sweep
+
+    async def deleted():
+        return not await WebAudioStream.objects.filter(name="ghost").aexists()
+
+    await wait_until(deleted, what="the sweep to delete the ghost stream")
+    await communicator.disconnect()
