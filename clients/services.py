@@ -60,8 +60,8 @@ def client_connections_close(*, client_ids):
     One UPDATE ... WHERE disconnected_at IS NULL ... RETURNING per chunk: atomic on SQLite
     and PostgreSQL alike, so two closers never both close a row, and the database says
     which rows this one closed. (The ORM has no UPDATE ... RETURNING; a locked read then
-    an update, which it has, held the database thread, and with it the interpreter lock
-    that the connections need, for about twice as long.)
+    an update, which it has, kept the database thread, and with it the interpreter lock
+    that the connections need, busy for longer.)
     """
     closed = []
     table = ClientConnection._meta.db_table
