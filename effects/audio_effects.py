@@ -20,6 +20,7 @@ from ledfxsite.colors import parse_color
 from ledfxsite.schema import Field
 
 STALE_SECONDS = 0.25
+DIAGNOSTICS_SECONDS = 1.0
 SILENCE = {"volume": 0.0, **{band: 0.0 for band in BANDS}, "melbank": [0.0] * MEL_BANDS, "onset": False, "beat": False, "bpm": 0.0, "beat_phase": 0.0}
 
 
@@ -38,10 +39,13 @@ class AudioFeed:
                 self.selected, self.latest, self.beats = source, None, 0
 
     def heard(self, source, features):
+        """Keep the features if they come from the selected source; True if they do."""
         with self.lock:
-            if source == self.selected:
-                self.latest = (features, time.monotonic())
-                self.beats += bool(features["beat"])
+            if source != self.selected:
+                return False
+            self.latest = (features, time.monotonic())
+            self.beats += bool(features["beat"])
+            return True
 
     def stopped(self, source):
         with self.lock:
@@ -58,6 +62,42 @@ class AudioFeed:
             features, beats = self.latest[0], self.beats
             self.beats = 0
         return {**features, "beat": beats > 0}
+
+
+class AudioDiagnostics:
+    """What the worker heard of the selected input over each second, for audio_diag: why
+    lights lag or stutter (slow analysis, a slow channel layer, blocks lost on the way)."""
+
+    def __init__(self):
+        self.last_seq = None
+        self.started = 0.0
+        self.blocks = self.dropped = 0
+        self.analysis_ms = self.delay_ms = 0.0
+
+    def heard(self, message):
+        """Count a features message; once a second, the audio_diag fields (else None)."""
+        now = time.monotonic()
+        if not self.blocks:  # a second starts with its first block, not at the last report
+            self.started = now
+        seq = message["seq"]
+        if self.last_seq is not None and seq > self.last_seq + 1:
+            self.dropped += seq - self.last_seq - 1
+        self.last_seq = seq
+        self.blocks += 1
+        self.analysis_ms += message["analysis_ms"]
+        self.delay_ms = max(self.delay_ms, (time.time() - message["sent_at"]) * 1000)
+        if now - self.started < DIAGNOSTICS_SECONDS:
+            return None
+        fields = {
+            "source": message["source"],
+            "block_rate": round(message["block_rate"], 2),
+            "blocks": self.blocks,
+            "dropped": self.dropped,
+            "analysis_ms": round(self.analysis_ms / self.blocks, 3),
+            "delay_ms": round(self.delay_ms, 1),
+        }
+        self.blocks, self.dropped, self.analysis_ms, self.delay_ms = 0, 0, 0.0, 0.0
+        return fields
 
 
 def synthetic(t):

@@ -6,10 +6,13 @@ and brings the features of the audio clients stream (ledfxsite.web_audio)."""
 
 import asyncio
 import logging
+import time
 
 from django.conf import settings
 
+from effects.audio_effects import AudioDiagnostics
 from effects.renderer import Renderer
+from ledfxsite.events import afire_event
 from ledfxsite.layers import RENDER_CHANNEL, receive_waiting_out_errors
 from ledfxsite.previews import WATCH_MESSAGE
 from ledfxsite.process import ProcessPart
@@ -17,6 +20,10 @@ from ledfxsite.streaks import FailureStreak
 from ledfxsite.web_audio import FEATURES_MESSAGE, STOPPED_MESSAGE
 
 logger = logging.getLogger(__name__)
+
+# LedFx fires its last melbank as "melbank_2" (its first two only in dev mode); ours is
+# one bank, under the name scripts and LedFx's UI already know.
+GRAPH_ID = "melbank_2"
 
 
 class RenderWorker(ProcessPart):
@@ -26,6 +33,9 @@ class RenderWorker(ProcessPart):
         self.tasks = []
         self.receive_streak = FailureStreak(logger, "render worker receive")
         self.reconcile_streak = FailureStreak(logger, "render worker reconcile")
+        self.audio_event_streak = FailureStreak(logger, "audio events (graph_update, audio_diag)")
+        self.audio_diagnostics = AudioDiagnostics()
+        self.next_graph_update = 0.0
 
     async def start(self):
         await self.reconcile()
@@ -62,12 +72,35 @@ class RenderWorker(ProcessPart):
             if message.get("type") == WATCH_MESSAGE:
                 self.renderer.previews.heard(watcher=message["watcher"], patterns=message["patterns"], seconds=message["seconds"])
             elif message.get("type") == FEATURES_MESSAGE:
-                self.renderer.audio.heard(message["source"], message["features"])
+                if self.renderer.audio.heard(message["source"], message["features"]):
+                    await self.graph_update(message["features"]["melbank"], message["frequencies"])
+                    diagnostics = self.audio_diagnostics.heard(message)
+                    if diagnostics:
+                        await self.fire_audio_event("audio_diag", diagnostics)
             elif message.get("type") == STOPPED_MESSAGE:
                 self.renderer.audio.stopped(message["source"])
             else:
                 logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
                 await self.reconcile()
+
+    async def graph_update(self, melbank, frequencies):
+        """The selected input's melbank for clients that draw it, at most visualisation_fps
+        times a second (as previews)."""
+        now = time.monotonic()
+        if now < self.next_graph_update:
+            return
+        period = 1.0 / self.renderer.previews.fps
+        self.next_graph_update = max(self.next_graph_update + period, now - period)
+        await self.fire_audio_event("graph_update", {"graph_id": GRAPH_ID, "melbank": melbank, "frequencies": frequencies})
+
+    async def fire_audio_event(self, event_type, fields):
+        """Fire an audio event; the event bus failing is logged once per streak, not raised."""
+        try:
+            await afire_event(event_type, **fields)
+        except Exception as exc:
+            self.audio_event_streak.failed(exc)
+        else:
+            self.audio_event_streak.succeeded()
 
     async def reconcile_loop(self):
         while True:

@@ -85,7 +85,8 @@ class AudioAnalyser:
         self.window = np.hanning(FFT_SIZE)
         # A full-scale sine's mean square is 0.5; the window's mean square rescales the FFT.
         self.spectrum_scale = 2.0 / (FFT_SIZE * np.mean(self.window**2) * FFT_SIZE)
-        self.filters, self.frequencies = mel_filterbank(sample_rate)
+        self.filters, centres = mel_filterbank(sample_rate)
+        self.frequencies = [round(float(centre)) for centre in centres]  # Hz, as graph_update lists them
         bins = np.fft.rfftfreq(FFT_SIZE, 1.0 / sample_rate)
         self.band_bins = {name: (bins >= low) & (bins < high) for name, (low, high) in BANDS.items()}
         self.history = np.zeros(FFT_SIZE)

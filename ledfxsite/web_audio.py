@@ -9,9 +9,10 @@ it). A stream that stops, or whose client leaves, sends `audio.stopped`, so the 
 falls silent at once instead of when the features grow stale.
 """
 
+import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
@@ -33,9 +34,6 @@ class Stream:
     name: str
     analyser: AudioAnalyser
     blocks: int = 0
-    dropped: int = 0
-    analysis_seconds: float = 0.0
-    started_at: float = field(default_factory=time.monotonic)
 
 
 class StreamError(Exception):
@@ -68,18 +66,26 @@ class WebAudio(ProcessPart):
             stream.analyser = AudioAnalyser(sample_rate)
 
     async def feed(self, client_id, name, samples):
-        """Analyse a block of samples (floats in -1..1) and send its features on."""
+        """Analyse a block of samples (floats in -1..1) and send its features on, numbered
+        per stream (the worker counts the gaps) with the analysis time per block."""
         stream = self.stream(client_id, name)
         started = time.perf_counter()
         blocks = stream.analyser.feed(samples)
-        stream.analysis_seconds += time.perf_counter() - started
+        analysis_ms = (time.perf_counter() - started) * 1000 / max(1, len(blocks))
         for features in blocks:
             stream.blocks += 1
-            message = {"type": FEATURES_MESSAGE, "source": device_name(stream.name), "sent_at": time.time(), "features": features}
-            try:
+            message = {
+                "type": FEATURES_MESSAGE,
+                "source": device_name(stream.name),
+                "seq": stream.blocks,
+                "sent_at": time.time(),
+                "analysis_ms": analysis_ms,
+                "block_rate": stream.analyser.block_rate,
+                "features": features,
+                "frequencies": stream.analyser.frequencies,
+            }
+            with contextlib.suppress(ChannelFull):  # a gap in seq: the worker reports it as dropped
                 await self.layer.send(RENDER_CHANNEL, message)
-            except ChannelFull:
-                stream.dropped += 1
         return blocks
 
     async def stop_stream(self, client_id):

@@ -36,6 +36,8 @@ EVENT_FIELDS = {
     "scene_activated": ("scene_id",),
     "colors_updated": (),
     "audio_input_device_changed": ("audio_input_device_name",),
+    "graph_update": ("graph_id", "melbank", "frequencies"),
+    "audio_diag": ("source", "block_rate", "blocks", "dropped", "analysis_ms", "delay_ms"),
 }
 
 # Events whose newest frame replaces an unsent older one per subscription (previews): a

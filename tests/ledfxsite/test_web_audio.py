@@ -1,8 +1,10 @@
 """Web audio over the websocket (LedFx's audio_stream_* messages) to the render worker's
 feed, and LedFx's /api/audio/devices, through the server process with its embedded worker."""
 
+import asyncio
 import base64
 import json
+import time
 
 import numpy as np
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from effects.audio_effects import SILENCE
 from effects.worker import RenderWorker
 from ledfxsite.models import WebAudioStream
-from tests.conftest import open_socket, rest, settle, wait_until
+from tests.conftest import open_socket, rest, settle, subscribe, wait_until
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -38,8 +40,8 @@ async def start_streaming(server, name="phone"):
     return communicator
 
 
-async def send_tone(communicator, name="phone"):
-    pcm = tone_pcm()
+async def send_tone(communicator, name="phone", seconds=0.5):
+    pcm = tone_pcm(seconds)
     for start in range(0, len(pcm), 2048):
         await send(communicator, {"id": 3, "type": "audio_stream_data_v2", "client": name, "data": base64.b64encode(pcm[start : start + 2048]).decode()})
     await settle(communicator)
@@ -125,3 +127,47 @@ async def test_the_sweep_deletes_streams_whose_client_is_gone(server, settings):
 
     await wait_until(deleted, what="the sweep to delete the ghost stream")
     await communicator.disconnect()
+
+
+async def select_only_stream(server):
+    [index] = (await rest(server, "GET", "/api/audio/devices"))["devices"]
+    await rest(server, "PUT", "/api/audio/devices", {"audio_device": int(index)})
+    await wait_until(lambda: audio_feed(server).selected == "WEB AUDIO: phone", what="the worker to select the stream")
+
+
+async def test_graph_update_carries_the_selected_inputs_melbank_at_most_visualisation_fps(server):
+    assert (await rest(server, "PUT", "/api/config", {"visualisation_fps": 5}))["status"] == "success"
+    watcher, _ = await open_socket(server)
+    await subscribe(watcher, 9100, "graph_update")
+    communicator = await start_streaming(server)
+    await select_only_stream(server)
+    started = time.monotonic()
+    await send_tone(communicator, seconds=1.0)  # 60 analysis blocks
+    await asyncio.sleep(max(0.0, 1.2 - (time.monotonic() - started)))
+    events = []
+    while not await watcher.receive_nothing(timeout=0.2):
+        events.append(json.loads(await watcher.receive_from()))
+    assert 1 <= len(events) <= 5 * (time.monotonic() - started) + 1
+    event = events[-1]
+    assert (event["id"], event["event_type"], event["graph_id"]) == (9100, "graph_update", "melbank_2")
+    assert len(event["melbank"]) == len(event["frequencies"]) == 24
+    assert event["frequencies"] == sorted(event["frequencies"]) and 20 < event["frequencies"][0] < event["frequencies"][-1] < 15000
+    # the 480 Hz tone peaks in the band nearest 480 Hz
+    assert event["frequencies"][event["melbank"].index(max(event["melbank"]))] == min(event["frequencies"], key=lambda f: abs(f - 480))
+    await communicator.disconnect()
+    await watcher.disconnect()
+
+
+async def test_audio_diag_reports_the_selected_inputs_blocks_once_a_second(server):
+    watcher, _ = await open_socket(server)
+    await subscribe(watcher, 9200, "audio_diag")
+    communicator = await start_streaming(server)
+    await select_only_stream(server)
+    await send_tone(communicator, seconds=0.6)
+    await asyncio.sleep(1.0)
+    await send_tone(communicator, seconds=0.6)  # its first block comes a second after the first: it reports
+    event = json.loads(await watcher.receive_from(timeout=5))
+    assert (event["event_type"], event["source"], event["block_rate"], event["dropped"]) == ("audio_diag", "WEB AUDIO: phone", 60.0, 0)
+    assert 36 <= event["blocks"] <= 72 and event["analysis_ms"] > 0 and event["delay_ms"] >= 0
+    await communicator.disconnect()
+    await watcher.disconnect()

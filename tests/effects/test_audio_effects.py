@@ -1,0 +1,86 @@
+"""Audio-reactive effects on known features, and the worker's audio feed and diagnostics."""
+
+import time
+
+import numpy as np
+import pytest
+
+from effects.audio_effects import SILENCE, AudioDiagnostics, AudioFeed, Energy, Strobe
+from effects.base import EFFECTS
+from ledfxsite.audio import AudioAnalyser
+
+AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix")
+
+
+def test_the_energy_effect_brightens_monotonically_with_a_volume_ramp():
+    rate = 48000
+    ramp = 0.5 * np.sin(2 * np.pi * 480 * np.arange(3 * rate) / rate) * np.linspace(0.001, 1.0, 3 * rate)
+    effect = Energy(rows=1, columns=60)
+    brightness = []
+    for features in AudioAnalyser(rate).feed(ramp):
+        effect.audio = features
+        brightness.append(int(effect.render(0.0).astype(int).sum()))
+    assert all(later >= earlier for earlier, later in zip(brightness, brightness[1:]))
+    assert brightness[0] < brightness[-1]
+
+
+@pytest.mark.parametrize("effect_type", AUDIO_EFFECTS)
+def test_silence_is_dark(effect_type):
+    effect = EFFECTS[effect_type](rows=4, columns=8)
+    effect.audio = SILENCE
+    assert not effect.render(0.0).any() and not effect.render(0.02).any()
+
+
+@pytest.mark.parametrize("effect_type", AUDIO_EFFECTS)
+def test_without_an_input_the_effects_run_from_time(effect_type):
+    effect = EFFECTS[effect_type](rows=4, columns=8)
+    frames = [effect.render(t).tobytes() for t in np.arange(0.0, 1.0, 1 / 62)]
+    assert len(set(frames)) > 1
+
+
+def test_the_strobe_flashes_on_a_beat_and_fades():
+    strobe = Strobe(rows=1, columns=10)
+    strobe.audio = {**SILENCE, "beat": True}
+    assert (strobe.render(0.0) == 255).all()
+    strobe.audio = SILENCE
+    assert 0 < strobe.render(0.1).max() < 255
+
+
+def test_the_feed_gives_features_of_the_selected_source_only_and_silence_when_stale():
+    feed = AudioFeed()
+    features = {**SILENCE, "volume": 0.5}
+    assert feed.current() is None  # nothing selected: effects run from time
+    feed.select("WEB AUDIO: phone")
+    assert feed.current() == SILENCE
+    assert not feed.heard("WEB AUDIO: laptop", features)
+    assert feed.heard("WEB AUDIO: phone", features) and feed.current()["volume"] == 0.5
+    feed.latest = (features, time.monotonic() - 1.0)
+    assert feed.current() == SILENCE
+    feed.heard("WEB AUDIO: phone", features)
+    feed.stopped("WEB AUDIO: phone")
+    assert feed.current() == SILENCE
+
+
+def test_a_beat_between_two_frames_is_not_lost():
+    feed = AudioFeed()
+    feed.select("phone")
+    feed.heard("phone", {**SILENCE, "beat": True})
+    feed.heard("phone", SILENCE)
+    assert feed.current()["beat"] is True
+    assert feed.current()["beat"] is False
+
+
+def test_diagnostics_count_gaps_in_the_block_numbers_as_dropped(monkeypatch):
+    diagnostics = AudioDiagnostics()
+    message = {"source": "phone", "analysis_ms": 0.2, "block_rate": 60.0, "sent_at": time.time()}
+    clock = [100.0]
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
+    for seq in (1, 2, 5, 6):
+        assert diagnostics.heard({**message, "seq": seq}) is None
+    clock[0] += 1.0
+    report = diagnostics.heard({**message, "seq": 10})
+    assert (report["blocks"], report["dropped"], report["analysis_ms"]) == (5, 5, 0.2)
+    assert diagnostics.heard({**message, "seq": 1}) is None  # a new stream starts again at 1
+    clock[0] += 1.0
+    report = diagnostics.heard({**message, "seq": 2})
+    assert (report["blocks"], report["dropped"]) == (2, 0)
