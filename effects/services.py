@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from effects.audio_inputs import input_devices
 from effects.base import EFFECTS
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import (
@@ -33,7 +34,6 @@ from effects.wled import DISCOVERY_TIMEOUT, WledError, device_fields_from_info, 
 from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.events import fire_event
 from ledfxsite.layers import ALL_VIRTUALS, notify_renderer
-from ledfxsite.models import WebAudioStream
 from ledfxsite.schema import Field, Invalid, Schema
 
 
@@ -316,9 +316,9 @@ def core_config_update(*, changes):
 
 @transaction.atomic
 def audio_device_select(*, index):
-    """Make the web-audio stream listed at `index` (WebAudioStream.objects.device_names) the
-    input that audio-reactive effects follow."""
-    devices = WebAudioStream.objects.device_names()
+    """Make the input listed at `index` (effects.audio_inputs.input_devices) the one that
+    audio-reactive effects follow."""
+    devices = input_devices()
     if index not in devices:
         raise ServiceError(f"Invalid device index [{index}]")
     config = CoreConfig.current()

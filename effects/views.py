@@ -9,11 +9,11 @@ from django.http.request import split_domain_port
 from django.views.decorators.csrf import csrf_exempt
 
 from effects import services
+from effects.audio_inputs import input_devices
 from effects.base import EFFECTS
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
-from ledfxsite.models import WebAudioStream
 from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object, json_value
 from ledfxsite.schema import Field, Invalid, Schema
 
@@ -427,12 +427,12 @@ def scene(request, scene_id):
 
 @ledfx_endpoint("GET", "PUT", bodies={"PUT": body(Field("audio_device", "int", required=True))})
 def audio_devices(request, body=None):
-    """LedFx's input devices: here the web-audio streams of connected clients (this server
-    opens no sound card). PUT {"audio_device": index} selects one."""
+    """LedFx's input devices: audio files and the web-audio streams of connected clients
+    (effects.audio_inputs). PUT {"audio_device": index} selects one."""
     if request.method == "PUT":
         services.audio_device_select(index=body["audio_device"])
         return succeeded()
-    devices = WebAudioStream.objects.device_names()
+    devices = input_devices()
     selected = CoreConfig.current().audio_device_name
     active = next((index for index, name in devices.items() if name == selected), None)
     return JsonResponse({"active_device_index": active, "active_device_name": selected, "devices": devices})

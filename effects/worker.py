@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 
 from effects.audio_effects import AudioDiagnostics
+from effects.audio_inputs import FILE_PREFIX, FileInput, audio_files
 from effects.renderer import Renderer
 from ledfxsite.events import afire_event
 from ledfxsite.layers import RENDER_CHANNEL, receive_waiting_out_errors
@@ -35,6 +36,7 @@ class RenderWorker(ProcessPart):
         self.reconcile_streak = FailureStreak(logger, "render worker reconcile")
         self.audio_event_streak = FailureStreak(logger, "audio events (graph_update, audio_diag)")
         self.audio_diagnostics = AudioDiagnostics()
+        self.file_input = None
         self.next_graph_update = 0.0
 
     async def start(self):
@@ -46,6 +48,8 @@ class RenderWorker(ProcessPart):
         logger.info("render worker started: %d virtuals rendering", len(self.renderer.loops))
 
     async def stop(self):
+        if self.file_input is not None:
+            await self.file_input.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -61,6 +65,7 @@ class RenderWorker(ProcessPart):
     async def reconcile(self):
         try:
             await self.renderer.reconcile()
+            await self.play_selected_file()
         except Exception as exc:
             self.reconcile_streak.failed(exc)
         else:
@@ -72,16 +77,33 @@ class RenderWorker(ProcessPart):
             if message.get("type") == WATCH_MESSAGE:
                 self.renderer.previews.heard(watcher=message["watcher"], patterns=message["patterns"], seconds=message["seconds"])
             elif message.get("type") == FEATURES_MESSAGE:
-                if self.renderer.audio.heard(message["source"], message["features"]):
-                    await self.graph_update(message["features"]["melbank"], message["frequencies"])
-                    diagnostics = self.audio_diagnostics.heard(message)
-                    if diagnostics:
-                        await self.fire_audio_event("audio_diag", diagnostics)
+                await self.audio_heard(message)
             elif message.get("type") == STOPPED_MESSAGE:
                 self.renderer.audio.stopped(message["source"])
             else:
                 logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
                 await self.reconcile()
+
+    async def audio_heard(self, message):
+        """A block's features, from a stream (the channel layer) or the file input."""
+        if self.renderer.audio.heard(message["source"], message["features"]):
+            await self.graph_update(message["features"]["melbank"], message["frequencies"])
+            diagnostics = self.audio_diagnostics.heard(message)
+            if diagnostics:
+                await self.fire_audio_event("audio_diag", diagnostics)
+
+    async def play_selected_file(self):
+        """Play the selected input if it is a file (and only then)."""
+        selected = self.renderer.audio.selected
+        if self.file_input is not None and self.file_input.name == selected:
+            return
+        if self.file_input is not None:
+            await self.file_input.stop()
+            self.file_input = None
+        path = audio_files().get(selected) if selected.startswith(FILE_PREFIX) else None
+        if path is not None:
+            self.file_input = FileInput(selected, path, self.audio_heard)
+            self.file_input.start()
 
     async def graph_update(self, melbank, frequencies):
         """The selected input's melbank for clients that draw it, at most visualisation_fps

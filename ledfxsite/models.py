@@ -85,10 +85,8 @@ class WebAudioStreamQuerySet(models.QuerySet):
         return True
 
     def device_names(self):
-        """{device index: device name} of the streams, as GET /api/audio/devices lists them:
-        a stream's index is its row's id, so it stays the same while it streams (LedFx
-        numbers its web-audio devices anew at every listing)."""
-        return {index: device_name(name) for index, name in self.order_by("id").values_list("id", "name")}
+        """The streams' input device names, oldest first."""
+        return [device_name(name) for name in self.order_by("id").values_list("name", flat=True)]
 
 
 class WebAudioStream(models.Model):

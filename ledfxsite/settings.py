@@ -139,6 +139,8 @@ HEARTBEAT_SECONDS = env_number("HEARTBEAT_SECONDS", 5.0, kind=float, minimum=0.1
 RENDER_IN_SERVER = env_bool("RENDER_IN_SERVER", not REDIS_URL)
 # The worker re-reads the database this often, besides on every command.
 RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=float, minimum=0.1)
+# WAV and FLAC files here are audio inputs (effects.audio_inputs), played in a loop.
+AUDIO_FILES_DIR = Path(env_str("AUDIO_FILES_DIR", str(DATA_DIR / "audio")))
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)
 # Websockets one client IP may hold open to one server process; more are refused with 403.
 WEBSOCKET_MAX_CONNECTIONS_PER_IP = env_number("WEBSOCKET_MAX_CONNECTIONS_PER_IP", 100, minimum=1)

@@ -79,6 +79,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def audio_files_dir(settings, tmp_path):
+    """An empty AUDIO_FILES_DIR of the test's own, whatever lies in the checkout's data/audio."""
+    settings.AUDIO_FILES_DIR = tmp_path / "audio"
+    settings.AUDIO_FILES_DIR.mkdir()
+    return settings.AUDIO_FILES_DIR
+
+
 async def wait_until(condition, timeout=10.0, interval=0.02, what="the condition"):
     """Poll `condition` (a function, or a coroutine function) until it returns something true; returns that."""
     deadline = time.monotonic() + timeout
