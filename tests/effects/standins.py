@@ -56,8 +56,9 @@ class WledWebApi:
                 if standin.mode in ("huge", "drip"):
                     self.send_response(200)
                     self.end_headers()  # no Content-Length: read until closed
-                    for _ in range(200 if standin.mode == "huge" else 40):
-                        self.wfile.write(b" " * (1024 if standin.mode == "huge" else 1))
+                    # huge: 208 KiB in 16 KiB writes, past the 64 KiB cap quickly even on a busy machine
+                    for _ in range(13 if standin.mode == "huge" else 40):
+                        self.wfile.write(b" " * (16384 if standin.mode == "huge" else 1))
                         self.wfile.flush()
                         if standin.mode == "drip":
                             time.sleep(0.05)
