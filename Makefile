@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test test-fast migrate superuser bench-realtime bench-previews bench-render bench-ddp clean
+.PHONY: run test test-fast migrate superuser bench-realtime bench-previews bench-audio bench-render bench-ddp clean
 
 $(VENV)/installed: requirements.txt requirements-ui.txt
 	python3 -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-realtime: $(VENV)/installed
 
 bench-previews: $(VENV)/installed
 	bench/previews.sh
+
+bench-audio: $(VENV)/installed
+	bench/audio.sh
 
 bench-render: $(VENV)/installed
 	bench/render.sh

@@ -1,4 +1,5 @@
-"""Merge bench/wsload.py (--rows realtime) or bench/previews.py (--rows previews) results
+"""Merge bench/wsload.py (--rows realtime), bench/previews.py (--rows previews) or
+bench/audio.py (--rows audio) results
 into one JSON file and a markdown table with ratios against the first result (LedFx)."""
 
 import argparse
@@ -55,7 +56,23 @@ PREVIEW_NOTE = (
     "of each at 30 fps for 30 s while one more socket subscribes to every preview and never reads\n"
     "(bench/previews.py says how each figure is measured)."
 )
-ROWS = {"realtime": (REALTIME_ROWS, REALTIME_NOTE), "previews": (PREVIEW_ROWS, PREVIEW_NOTE)}
+AUDIO_ROWS = [
+    ("click in the stream -> first lit DDP packet p50 ms", ("latency", "p50_ms"), True),
+    ("click in the stream -> first lit DDP packet p95 ms", ("latency", "p95_ms"), True),
+    ("click in the stream -> first lit DDP packet max ms", ("latency", "max_ms"), True),
+    ("clicks measured", ("latency", "n"), None),
+    ("clicks that lit nothing", ("latency", "missed"), True),
+    ("server CPU ms per second of audio (less rendering without audio)", ("cpu", "ms_per_audio_second"), True),
+    ("server CPU % of a core rendering without audio", ("cpu", "idle_percent"), None),
+    ("analysis ms per block (our audio_diag)", ("analysis", "analysis_ms_mean"), None),
+    ("blocks dropped on the way to the worker (our audio_diag)", ("analysis", "dropped"), None),
+]
+AUDIO_NOTE = (
+    "A 30-pixel DDP device renders `energy` at 62 fps; a websocket client streams 48 kHz int16 audio in\n"
+    "1024-sample audio_stream_data_v2 messages at the pace of the audio: silence with a 10 ms click\n"
+    "every 0.5 s, 100 clicks (bench/audio.py says how each figure is measured)."
+)
+ROWS = {"realtime": (REALTIME_ROWS, REALTIME_NOTE), "previews": (PREVIEW_ROWS, PREVIEW_NOTE), "audio": (AUDIO_ROWS, AUDIO_NOTE)}
 
 
 def lookup(result, path):

@@ -24,44 +24,65 @@ DIAGNOSTICS_SECONDS = 1.0
 SILENCE = {"volume": 0.0, **{band: 0.0 for band in BANDS}, "melbank": [0.0] * MEL_BANDS, "onset": False, "beat": False, "bpm": 0.0, "beat_phase": 0.0}
 
 
+LEVELS = ("volume", *BANDS)
+
+
+def merged(older, newer):
+    """Two blocks' features as one frame shows them: the newer, with the louder level of
+    each band, the louder melbank band by band, and an onset or beat if either had one."""
+    return {
+        **newer,
+        **{name: max(older[name], newer[name]) for name in LEVELS},
+        "melbank": [max(a, b) for a, b in zip(older["melbank"], newer["melbank"])],
+        "onset": older["onset"] or newer["onset"],
+        "beat": older["beat"] or newer["beat"],
+    }
+
+
 class AudioFeed:
-    """Written by the worker's event loop, read by the render thread."""
+    """Written by the worker's event loop, read by the render thread. Blocks come at about
+    60 a second and frames at the devices' rate: the blocks heard since the last frame are
+    merged, so a short sound (a click, a beat) that fell between two frames still shows."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.selected = ""
-        self.latest = None  # (features, monotonic time heard)
-        self.beats = 0  # beats heard since the last frame took them (a beat must not fall between frames)
+        self.latest = None  # the last block's features, for a frame that comes before the next
+        self.unseen = None  # the blocks heard since the last frame, merged
+        self.heard_at = 0.0
 
     def select(self, source):
         with self.lock:
             if source != self.selected:
-                self.selected, self.latest, self.beats = source, None, 0
+                self.selected, self.latest, self.unseen = source, None, None
 
     def heard(self, source, features):
         """Keep the features if they come from the selected source; True if they do."""
         with self.lock:
             if source != self.selected:
                 return False
-            self.latest = (features, time.monotonic())
-            self.beats += bool(features["beat"])
+            self.latest = features
+            self.unseen = features if self.unseen is None else merged(self.unseen, features)
+            self.heard_at = time.monotonic()
             return True
 
     def stopped(self, source):
         with self.lock:
             if source == self.selected:
-                self.latest = None
+                self.latest = self.unseen = None
 
     def current(self):
-        """The features for the next frame, with "beat" true if a beat came since the last."""
+        """The features for the next frame: None with no input selected (effects run from
+        time), SILENCE when the input stopped or sent nothing for STALE_SECONDS."""
         with self.lock:
             if not self.selected:
                 return None
-            if self.latest is None or time.monotonic() - self.latest[1] > STALE_SECONDS:
+            if self.latest is None or time.monotonic() - self.heard_at > STALE_SECONDS:
                 return SILENCE
-            features, beats = self.latest[0], self.beats
-            self.beats = 0
-        return {**features, "beat": beats > 0}
+            if self.unseen is None:  # no block since the last frame: the last one, without its events
+                return {**self.latest, "onset": False, "beat": False}
+            features, self.unseen = self.unseen, None
+            return features
 
 
 class AudioDiagnostics:
@@ -143,14 +164,26 @@ def band_colors(config):
 class Energy(AudioEffect):
     id = "energy"
     name = "Energy"
-    options = (COLOR_LOWS, COLOR_MIDS, COLOR_HIGH, Field("mirror", "bool", True, "Grow from the centre"))
+    options = (
+        COLOR_LOWS,
+        COLOR_MIDS,
+        COLOR_HIGH,
+        Field("mirror", "bool", True, "Grow from the centre"),
+        Field("fall_time", "float", 0.1, "Seconds for the bars to fall by two thirds once the sound stops", 0.0, 2.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.levels = np.zeros(4)  # lows, mids, highs, volume: rising at once, falling slowly
 
     def render(self, t):
         features = self.features(t)
+        dt, fall = self.elapsed(t), self.config["fall_time"]
+        kept = self.levels * (math.exp(-dt / fall) if fall else 0.0)
+        self.levels = np.maximum([features["lows_power"], features["mids_power"], features["high_power"], features["volume"]], kept)
         distance = np.abs(self.position - 0.5) * 2.0 if self.config["mirror"] else self.position
-        lit = np.stack([distance < features[band] for band in ("lows_power", "mids_power", "high_power")], axis=1)
-        colors = lit.astype(np.float64) @ band_colors(self.config)
-        return to_pixels(np.clip(colors, 0.0, 255.0) * features["volume"])
+        lit = (distance[:, None] < self.levels[None, :3]).astype(np.float64)
+        return to_pixels(np.clip(lit @ band_colors(self.config), 0.0, 255.0) * self.levels[3])
 
 
 @register

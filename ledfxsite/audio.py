@@ -3,7 +3,7 @@ analysis blocks out, BLOCKS_PER_SECOND of them per second of audio, each giving 
 features that audio-reactive effects use. Only the features leave the process that
 receives the audio (ledfxsite.web_audio); they are small, and the same for every source.
 
-One FFT per block (FFT_SIZE samples, Hann window) feeds everything:
+One FFT per block (the last FFT_SIZE samples, asymmetric_window) feeds everything:
 - volume and the named band powers (beat_power ... high_power, BANDS) in decibels, mapped to
   0..1 over LEVEL_RANGE_DB: absolute levels, so louder is brighter. The powers are summed
   over the FFT bins inside each band's exact frequencies.
@@ -42,6 +42,7 @@ MELBANK_PEAK_HALF_LIFE = 2.0  # seconds for the melbank's normaliser to halve
 TEMPO_WINDOW_SECONDS = 6.0
 MIN_BPM, MAX_BPM = 60.0, 200.0
 ONSET_MIN_GAP_SECONDS = 0.1
+NEW_END_TAPER_SECONDS = 0.006  # what the window's newest end costs in latency
 BEAT_SNAP = 0.2  # an onset within this fraction of a beat from the predicted one moves it
 
 
@@ -57,6 +58,16 @@ def level(power):
     """Mean square power (full-scale sine = 0.5) -> 0..1 over LEVEL_RANGE_DB."""
     decibels = 10.0 * math.log10(max(power, 1e-30))
     return min(1.0, max(0.0, 1.0 + decibels / LEVEL_RANGE_DB))
+
+
+def asymmetric_window(size, new_end):
+    """A Hann rise over the older half, flat, then a Hann fall over the newest `new_end`
+    samples. A symmetric window would weigh a new sound near zero until it reached the
+    middle, size / 2 samples later; a hard cut at the new end would leak each band into
+    its neighbours."""
+    rise = size // 2
+    new_end = max(1, min(new_end, size - rise))
+    return np.concatenate([np.hanning(2 * rise)[:rise], np.ones(size - rise - new_end), np.hanning(2 * new_end)[new_end:]])
 
 
 def mel_filterbank(sample_rate, fft_size=FFT_SIZE, bands=MEL_BANDS):
@@ -82,7 +93,7 @@ class AudioAnalyser:
         self.sample_rate = sample_rate
         self.hop = round(sample_rate / BLOCKS_PER_SECOND)
         self.block_rate = sample_rate / self.hop
-        self.window = np.hanning(FFT_SIZE)
+        self.window = asymmetric_window(FFT_SIZE, round(NEW_END_TAPER_SECONDS * sample_rate))
         # A full-scale sine's mean square is 0.5; the window's mean square rescales the FFT.
         self.spectrum_scale = 2.0 / (FFT_SIZE * np.mean(self.window**2) * FFT_SIZE)
         self.filters, centres = mel_filterbank(sample_rate)

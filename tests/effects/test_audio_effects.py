@@ -54,20 +54,22 @@ def test_the_feed_gives_features_of_the_selected_source_only_and_silence_when_st
     assert feed.current() == SILENCE
     assert not feed.heard("WEB AUDIO: laptop", features)
     assert feed.heard("WEB AUDIO: phone", features) and feed.current()["volume"] == 0.5
-    feed.latest = (features, time.monotonic() - 1.0)
+    feed.heard_at -= 1.0
     assert feed.current() == SILENCE
     feed.heard("WEB AUDIO: phone", features)
     feed.stopped("WEB AUDIO: phone")
     assert feed.current() == SILENCE
 
 
-def test_a_beat_between_two_frames_is_not_lost():
+def test_a_click_or_beat_between_two_frames_is_not_lost():
     feed = AudioFeed()
     feed.select("phone")
-    feed.heard("phone", {**SILENCE, "beat": True})
-    feed.heard("phone", SILENCE)
-    assert feed.current()["beat"] is True
-    assert feed.current()["beat"] is False
+    feed.heard("phone", {**SILENCE, "beat": True, "bass_power": 0.9, "melbank": [0.8] + [0.0] * 23})
+    feed.heard("phone", {**SILENCE, "volume": 0.3})
+    frame = feed.current()
+    assert (frame["beat"], frame["bass_power"], frame["volume"], frame["melbank"][0]) == (True, 0.9, 0.3, 0.8)
+    again = feed.current()  # no block since: the last block's levels, no second beat
+    assert (again["beat"], again["bass_power"], again["volume"]) == (False, 0.0, 0.3)
 
 
 def test_diagnostics_count_gaps_in_the_block_numbers_as_dropped(monkeypatch):
