@@ -29,7 +29,7 @@ from ledfxsite.constants import (
 )
 from ledfxsite.events import afire_event
 from ledfxsite.schema import Field, Invalid, Schema
-from ledfxsite.web_audio import DEFAULT_SAMPLE_RATE, StreamError, WebAudio
+from ledfxsite.web_audio import DEFAULT_BLOCK_SIZE, DEFAULT_SAMPLE_RATE, StreamError, WebAudio
 
 COMMANDS = {}
 
@@ -222,7 +222,7 @@ async def broadcast(connection, message_id, *, data):
 AUDIO_CLIENT = Field("client", "string", required=True, blank=False, max_length=MAX_CLIENT_NAME_LENGTH)
 AUDIO_CONFIG = Schema(
     Field("sampleRate", "int", DEFAULT_SAMPLE_RATE, minimum=8000, maximum=192000),
-    Field("bufferSize", "int", 1024, minimum=1, maximum=65536),
+    Field("bufferSize", "int", DEFAULT_BLOCK_SIZE, minimum=1, maximum=65536),
     extra="ignore",
 )
 
@@ -249,7 +249,7 @@ async def audio_stream_start(connection, message_id, *, client):
 @command("audio_stream_config", AUDIO_CLIENT, data=AUDIO_CONFIG, invalid="Invalid audio stream config")
 async def audio_stream_config(connection, message_id, *, client, data):
     try:
-        web_audio(connection).configure(connection.client_id, client, data["sampleRate"])
+        web_audio(connection).configure(connection.client_id, client, data["sampleRate"], data["bufferSize"])
     except StreamError as problem:
         raise ProtocolError(str(problem), ERR_NO_AUDIO_STREAM, message_id) from None
 

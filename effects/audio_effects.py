@@ -56,13 +56,14 @@ class AudioFeed:
             if source != self.selected:
                 self.selected, self.latest, self.unseen = source, None, None
 
-    def heard(self, source, features):
-        """Keep the features if they come from the selected source; True if they do."""
+    def heard(self, source, blocks):
+        """Keep the blocks' features if they come from the selected source; True if they do."""
         with self.lock:
             if source != self.selected:
                 return False
-            self.latest = features
-            self.unseen = features if self.unseen is None else merged(self.unseen, features)
+            for features in blocks:
+                self.unseen = features if self.unseen is None else merged(self.unseen, features)
+            self.latest = blocks[-1]
             self.heard_at = time.monotonic()
             return True
 
@@ -100,12 +101,12 @@ class AudioDiagnostics:
         now = time.monotonic()
         if not self.blocks:  # a second starts with its first block, not at the last report
             self.started = now
-        seq = message["seq"]
+        seq, count = message["seq"], len(message["blocks"])
         if self.last_seq is not None and seq > self.last_seq + 1:
             self.dropped += seq - self.last_seq - 1
-        self.last_seq = seq
-        self.blocks += 1
-        self.analysis_ms += message["analysis_ms"]
+        self.last_seq = seq + count - 1
+        self.blocks += count
+        self.analysis_ms += message["analysis_ms"] * count
         self.delay_ms = max(self.delay_ms, (time.time() - message["sent_at"]) * 1000)
         if now - self.started < DIAGNOSTICS_SECONDS:
             return None

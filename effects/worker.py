@@ -11,7 +11,7 @@ import time
 from django.conf import settings
 
 from effects.audio_effects import AudioDiagnostics
-from effects.audio_inputs import FILE_PREFIX, FileInput, audio_files
+from effects.audio_inputs import NO_SOUND_CARDS, worker_input
 from effects.renderer import Renderer
 from ledfxsite.events import afire_event
 from ledfxsite.layers import RENDER_CHANNEL, receive_waiting_out_errors
@@ -36,7 +36,7 @@ class RenderWorker(ProcessPart):
         self.reconcile_streak = FailureStreak(logger, "render worker reconcile")
         self.audio_event_streak = FailureStreak(logger, "audio events (graph_update, audio_diag)")
         self.audio_diagnostics = AudioDiagnostics()
-        self.file_input = None
+        self.own_input = None  # a sound card or a file, read by this worker
         self.next_graph_update = 0.0
 
     async def start(self):
@@ -46,10 +46,12 @@ class RenderWorker(ProcessPart):
             asyncio.create_task(self.reconcile_loop(), name="render-reconcile"),
         ]
         logger.info("render worker started: %d virtuals rendering", len(self.renderer.loops))
+        if NO_SOUND_CARDS:
+            logger.info(NO_SOUND_CARDS)
 
     async def stop(self):
-        if self.file_input is not None:
-            await self.file_input.stop()
+        if self.own_input is not None:
+            await self.own_input.stop()
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
@@ -65,7 +67,7 @@ class RenderWorker(ProcessPart):
     async def reconcile(self):
         try:
             await self.renderer.reconcile()
-            await self.play_selected_file()
+            await self.read_selected_input()
         except Exception as exc:
             self.reconcile_streak.failed(exc)
         else:
@@ -85,25 +87,23 @@ class RenderWorker(ProcessPart):
                 await self.reconcile()
 
     async def audio_heard(self, message):
-        """A block's features, from a stream (the channel layer) or the file input."""
-        if self.renderer.audio.heard(message["source"], message["features"]):
-            await self.graph_update(message["features"]["melbank"], message["frequencies"])
+        """Blocks' features, from a stream (the channel layer) or an input of this worker's."""
+        if self.renderer.audio.heard(message["source"], message["blocks"]):
+            await self.graph_update(message["blocks"][-1]["melbank"], message["frequencies"])
             diagnostics = self.audio_diagnostics.heard(message)
             if diagnostics:
                 await self.fire_audio_event("audio_diag", diagnostics)
 
-    async def play_selected_file(self):
-        """Play the selected input if it is a file (and only then)."""
+    async def read_selected_input(self):
+        """Read the selected input if it is a sound card or a file (and only then)."""
         selected = self.renderer.audio.selected
-        if self.file_input is not None and self.file_input.name == selected:
+        if self.own_input is not None and self.own_input.name == selected:
             return
-        if self.file_input is not None:
-            await self.file_input.stop()
-            self.file_input = None
-        path = audio_files().get(selected) if selected.startswith(FILE_PREFIX) else None
-        if path is not None:
-            self.file_input = FileInput(selected, path, self.audio_heard)
-            self.file_input.start()
+        if self.own_input is not None:
+            await self.own_input.stop()
+        self.own_input = worker_input(selected, self.audio_heard) if selected else None
+        if self.own_input is not None:
+            self.own_input.start()
 
     async def graph_update(self, melbank, frequencies):
         """The selected input's melbank for clients that draw it, at most visualisation_fps

@@ -60,6 +60,14 @@ def level(power):
     return min(1.0, max(0.0, 1.0 + decibels / LEVEL_RANGE_DB))
 
 
+def hop_for(sample_rate, block_size):
+    """An analysis hop that divides the source's block size, so that each block it sends
+    completes its analysis blocks at once (none waits for the next), at 60 to 200 blocks a
+    second; the default hop when no divisor fits."""
+    fitting = [hop for hop in range(block_size, 0, -1) if block_size % hop == 0 and 60 <= sample_rate / hop <= 200]
+    return fitting[0] if fitting else round(sample_rate / BLOCKS_PER_SECOND)
+
+
 def asymmetric_window(size, new_end):
     """A Hann rise over the older half, flat, then a Hann fall over the newest `new_end`
     samples. A symmetric window would weigh a new sound near zero until it reached the
@@ -87,11 +95,13 @@ def mel_filterbank(sample_rate, fft_size=FFT_SIZE, bands=MEL_BANDS):
 
 
 class AudioAnalyser:
-    def __init__(self, sample_rate):
+    def __init__(self, sample_rate, hop=None):
+        """hop: samples per analysis block (default: BLOCKS_PER_SECOND blocks a second);
+        hop_for() picks one that suits the size of the blocks a source sends."""
         if not 8000 <= sample_rate <= 192000:
             raise ValueError(f"sample rate {sample_rate} Hz is outside 8000-192000")
         self.sample_rate = sample_rate
-        self.hop = round(sample_rate / BLOCKS_PER_SECOND)
+        self.hop = hop or round(sample_rate / BLOCKS_PER_SECOND)
         self.block_rate = sample_rate / self.hop
         self.window = asymmetric_window(FFT_SIZE, round(NEW_END_TAPER_SECONDS * sample_rate))
         # A full-scale sine's mean square is 0.5; the window's mean square rescales the FFT.
@@ -99,7 +109,7 @@ class AudioAnalyser:
         self.filters, centres = mel_filterbank(sample_rate)
         self.frequencies = [round(float(centre)) for centre in centres]  # Hz, as graph_update lists them
         bins = np.fft.rfftfreq(FFT_SIZE, 1.0 / sample_rate)
-        self.band_bins = {name: (bins >= low) & (bins < high) for name, (low, high) in BANDS.items()}
+        self.band_bins = {name: slice(*np.searchsorted(bins, (low, high))) for name, (low, high) in BANDS.items()}
         self.history = np.zeros(FFT_SIZE)
         self.pending = np.zeros(0)
         self.blocks = 0
@@ -130,7 +140,7 @@ class AudioAnalyser:
         melbank = self.filters @ power
         self.melbank_peak = max(self.melbank_peak * self.peak_decay, float(melbank.max()), 1e-12)
         silent = features["volume"] == 0.0
-        features["melbank"] = [0.0] * MEL_BANDS if silent else [round(float(v), 4) for v in melbank / self.melbank_peak]
+        features["melbank"] = [0.0] * MEL_BANDS if silent else np.round(melbank / self.melbank_peak, 4).tolist()
         features["onset"] = self.onset(melbank)
         if self.blocks % max(1, int(self.block_rate / 2)) == 0 and len(self.flux) >= self.flux.maxlen // 2:
             self.bpm = self.estimate_bpm()

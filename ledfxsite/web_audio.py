@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 
-from ledfxsite.audio import AudioAnalyser
+from ledfxsite.audio import AudioAnalyser, hop_for
 from ledfxsite.layers import RENDER_CHANNEL
 from ledfxsite.models import WebAudioStream, device_name
 from ledfxsite.process import ProcessPart
@@ -25,6 +25,11 @@ from ledfxsite.process import ProcessPart
 logger = logging.getLogger(__name__)
 
 DEFAULT_SAMPLE_RATE = 48000  # browsers' usual rate, until audio_stream_config says otherwise
+DEFAULT_BLOCK_SIZE = 1024  # what LedFx's UI sends
+
+
+def analyser_for(sample_rate, block_size):
+    return AudioAnalyser(sample_rate, hop_for(sample_rate, block_size))
 FEATURES_MESSAGE = "audio.features"
 STOPPED_MESSAGE = "audio.stopped"
 
@@ -34,6 +39,26 @@ class Stream:
     name: str
     analyser: AudioAnalyser
     blocks: int = 0
+
+
+def analysed(analyser, samples, *, source, seq):
+    """Analyse samples: the features message of the blocks they complete (None if none), for
+    the render worker. Its blocks are numbered from `seq` on, so that the worker counts the
+    ones lost on the way; analysis_ms is the analysis time per block."""
+    started = time.perf_counter()
+    blocks = analyser.feed(samples)
+    if not blocks:
+        return None
+    return {
+        "type": FEATURES_MESSAGE,
+        "source": source,
+        "seq": seq,
+        "sent_at": time.time(),
+        "analysis_ms": (time.perf_counter() - started) * 1000 / len(blocks),
+        "block_rate": analyser.block_rate,
+        "frequencies": analyser.frequencies,
+        "blocks": blocks,
+    }
 
 
 class StreamError(Exception):
@@ -57,36 +82,25 @@ class WebAudio(ProcessPart):
         )
         if not created:
             raise StreamError(f"Another client streams audio as {name!r}")
-        self.streams[client_id] = Stream(name=name, analyser=AudioAnalyser(DEFAULT_SAMPLE_RATE))
+        self.streams[client_id] = Stream(name=name, analyser=analyser_for(DEFAULT_SAMPLE_RATE, DEFAULT_BLOCK_SIZE))
         logger.info("[%s] web audio %r started", client_id, name)
 
-    def configure(self, client_id, name, sample_rate):
+    def configure(self, client_id, name, sample_rate, block_size):
+        """audio_stream_config: the rate and the size of the blocks the client sends."""
         stream = self.stream(client_id, name)
-        if sample_rate != stream.analyser.sample_rate:
-            stream.analyser = AudioAnalyser(sample_rate)
+        analyser = analyser_for(sample_rate, block_size)
+        if (analyser.sample_rate, analyser.hop) != (stream.analyser.sample_rate, stream.analyser.hop):
+            stream.analyser = analyser
 
     async def feed(self, client_id, name, samples):
-        """Analyse a block of samples (floats in -1..1) and send its features on, numbered
-        per stream (the worker counts the gaps) with the analysis time per block."""
+        """Analyse a block of samples (floats in -1..1) and send the features on."""
         stream = self.stream(client_id, name)
-        started = time.perf_counter()
-        blocks = stream.analyser.feed(samples)
-        analysis_ms = (time.perf_counter() - started) * 1000 / max(1, len(blocks))
-        for features in blocks:
-            stream.blocks += 1
-            message = {
-                "type": FEATURES_MESSAGE,
-                "source": device_name(stream.name),
-                "seq": stream.blocks,
-                "sent_at": time.time(),
-                "analysis_ms": analysis_ms,
-                "block_rate": stream.analyser.block_rate,
-                "features": features,
-                "frequencies": stream.analyser.frequencies,
-            }
-            with contextlib.suppress(ChannelFull):  # a gap in seq: the worker reports it as dropped
-                await self.layer.send(RENDER_CHANNEL, message)
-        return blocks
+        message = analysed(stream.analyser, samples, source=device_name(stream.name), seq=stream.blocks + 1)
+        if message is None:
+            return
+        stream.blocks += len(message["blocks"])
+        with contextlib.suppress(ChannelFull):  # a gap in seq: the worker reports it as dropped
+            await self.layer.send(RENDER_CHANNEL, message)
 
     async def stop_stream(self, client_id):
         """audio_stream_stop, or the client left: silence, and the device disappears."""

@@ -52,11 +52,11 @@ def test_the_feed_gives_features_of_the_selected_source_only_and_silence_when_st
     assert feed.current() is None  # nothing selected: effects run from time
     feed.select("WEB AUDIO: phone")
     assert feed.current() == SILENCE
-    assert not feed.heard("WEB AUDIO: laptop", features)
-    assert feed.heard("WEB AUDIO: phone", features) and feed.current()["volume"] == 0.5
+    assert not feed.heard("WEB AUDIO: laptop", [features])
+    assert feed.heard("WEB AUDIO: phone", [features]) and feed.current()["volume"] == 0.5
     feed.heard_at -= 1.0
     assert feed.current() == SILENCE
-    feed.heard("WEB AUDIO: phone", features)
+    feed.heard("WEB AUDIO: phone", [features])
     feed.stopped("WEB AUDIO: phone")
     assert feed.current() == SILENCE
 
@@ -64,8 +64,8 @@ def test_the_feed_gives_features_of_the_selected_source_only_and_silence_when_st
 def test_a_click_or_beat_between_two_frames_is_not_lost():
     feed = AudioFeed()
     feed.select("phone")
-    feed.heard("phone", {**SILENCE, "beat": True, "bass_power": 0.9, "melbank": [0.8] + [0.0] * 23})
-    feed.heard("phone", {**SILENCE, "volume": 0.3})
+    feed.heard("phone", [{**SILENCE, "beat": True, "bass_power": 0.9, "melbank": [0.8] + [0.0] * 23}])
+    feed.heard("phone", [{**SILENCE, "volume": 0.3}])
     frame = feed.current()
     assert (frame["beat"], frame["bass_power"], frame["volume"], frame["melbank"][0]) == (True, 0.9, 0.3, 0.8)
     again = feed.current()  # no block since: the last block's levels, no second beat
@@ -74,15 +74,18 @@ def test_a_click_or_beat_between_two_frames_is_not_lost():
 
 def test_diagnostics_count_gaps_in_the_block_numbers_as_dropped(monkeypatch):
     diagnostics = AudioDiagnostics()
-    message = {"source": "phone", "analysis_ms": 0.2, "block_rate": 60.0, "sent_at": time.time()}
     clock = [100.0]
     monkeypatch.setattr(time, "monotonic", lambda: clock[0])
-    for seq in (1, 2, 5, 6):
-        assert diagnostics.heard({**message, "seq": seq}) is None
+
+    def message(seq, blocks):
+        return {"source": "phone", "seq": seq, "blocks": [SILENCE] * blocks, "analysis_ms": 0.2, "block_rate": 93.75, "sent_at": time.time()}
+
+    assert diagnostics.heard(message(1, 2)) is None  # blocks 1-2
+    assert diagnostics.heard(message(5, 2)) is None  # 3-4 lost
     clock[0] += 1.0
-    report = diagnostics.heard({**message, "seq": 10})
-    assert (report["blocks"], report["dropped"], report["analysis_ms"]) == (5, 5, 0.2)
-    assert diagnostics.heard({**message, "seq": 1}) is None  # a new stream starts again at 1
+    report = diagnostics.heard(message(10, 1))  # 7-9 lost
+    assert (report["blocks"], report["dropped"], report["analysis_ms"], report["block_rate"]) == (5, 5, 0.2, 93.75)
+    assert diagnostics.heard(message(1, 2)) is None  # a new stream starts again at 1
     clock[0] += 1.0
-    report = diagnostics.heard({**message, "seq": 2})
-    assert (report["blocks"], report["dropped"]) == (2, 0)
+    report = diagnostics.heard(message(3, 1))
+    assert (report["blocks"], report["dropped"]) == (3, 0)

@@ -1,17 +1,20 @@
 """Audio files as inputs: listed before the web-audio streams, selected through LedFx's
 /api/audio/devices, played in a loop by the render worker of the server process."""
 
+import importlib
 import json
+import sys
 
 import numpy as np
 import pytest
 import soundfile
 
+from effects import audio_inputs
 from effects.audio_effects import SILENCE
 from effects.worker import RenderWorker
 from tests.conftest import open_socket, rest, settle, wait_until
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 RATE = 44100
 
@@ -31,6 +34,7 @@ async def select(server, name):
     assert await rest(server, "PUT", "/api/audio/devices", {"audio_device": index}) == {"status": "success"}
 
 
+@pytest.mark.asyncio
 async def test_files_are_listed_first_by_name_then_the_streams(server, audio_files_dir):
     write_tone(audio_files_dir / "b.flac")
     write_tone(audio_files_dir / "a.wav")
@@ -44,6 +48,7 @@ async def test_files_are_listed_first_by_name_then_the_streams(server, audio_fil
 
 
 @pytest.mark.parametrize("name, channels", [("tone.wav", 1), ("tone.flac", 2)])
+@pytest.mark.asyncio
 async def test_a_selected_file_is_played_in_a_loop_into_the_feed(server, audio_files_dir, name, channels):
     write_tone(audio_files_dir / name, seconds=0.3, channels=channels)
     await open_socket(server)  # starts the server process and its worker
@@ -55,9 +60,21 @@ async def test_a_selected_file_is_played_in_a_loop_into_the_feed(server, audio_f
     assert audio_feed(server).current()["volume"] == pytest.approx(0.8495, abs=0.02)
 
 
+@pytest.mark.asyncio
 async def test_an_unreadable_file_is_logged_and_gives_silence(server, audio_files_dir, caplog):
     (audio_files_dir / "broken.wav").write_bytes(b"RIFF but not really")
     await open_socket(server)
     await select(server, "FILE: broken.wav")
     await wait_until(lambda: "cannot play the audio file" in caplog.text, what="the error logged")
     assert audio_feed(server).current() == SILENCE
+
+
+def test_without_portaudio_there_are_no_sound_card_inputs_and_a_clear_message(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # as if it could not be imported
+    reloaded = importlib.reload(audio_inputs)
+    try:
+        assert reloaded.sound_cards() == {}
+        assert reloaded.NO_SOUND_CARDS.startswith("no sound card inputs: ") and "PortAudio" in reloaded.NO_SOUND_CARDS
+    finally:
+        monkeypatch.undo()
+        importlib.reload(audio_inputs)

@@ -142,7 +142,7 @@ async def test_graph_update_carries_the_selected_inputs_melbank_at_most_visualis
     communicator = await start_streaming(server)
     await select_only_stream(server)
     started = time.monotonic()
-    await send_tone(communicator, seconds=1.0)  # 60 analysis blocks
+    await send_tone(communicator, seconds=1.0)  # 94 analysis blocks
     await asyncio.sleep(max(0.0, 1.2 - (time.monotonic() - started)))
     events = []
     while not await watcher.receive_nothing(timeout=0.2):
@@ -167,7 +167,8 @@ async def test_audio_diag_reports_the_selected_inputs_blocks_once_a_second(serve
     await asyncio.sleep(1.0)
     await send_tone(communicator, seconds=0.6)  # its first block comes a second after the first: it reports
     event = json.loads(await watcher.receive_from(timeout=5))
-    assert (event["event_type"], event["source"], event["block_rate"], event["dropped"]) == ("audio_diag", "WEB AUDIO: phone", 60.0, 0)
-    assert 36 <= event["blocks"] <= 72 and event["analysis_ms"] > 0 and event["delay_ms"] >= 0
+    # 1024-sample messages at 48 kHz: 512-sample analysis blocks, 93.75 a second, 56 in 0.6 s
+    assert (event["event_type"], event["source"], event["block_rate"], event["dropped"]) == ("audio_diag", "WEB AUDIO: phone", 93.75, 0)
+    assert 56 <= event["blocks"] <= 112 and event["analysis_ms"] > 0 and event["delay_ms"] >= 0
     await communicator.disconnect()
     await watcher.disconnect()
