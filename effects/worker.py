@@ -1,24 +1,25 @@
 """The render worker: `python manage.py runworker effects`, or inside the server process
 in the embedded mode. It renders what the database says, and re-reads it when a command
 arrives on the `effects` channel (ledfxsite.layers) and every few seconds (a lost command costs a delay,
-never a wrong state). The same channel tells it which previews clients watch (ledfxsite.previews)
-and brings the features of the audio clients stream (ledfxsite.web_audio)."""
+never a wrong state). The same channel tells it which previews clients watch (ledfxsite.previews).
+The features of the audio clients stream come on the events layer (ledfxsite.web_audio)."""
 
 import asyncio
 import logging
 import time
 
+from channels.layers import get_channel_layer
 from django.conf import settings
 
 from effects.audio_effects import AudioDiagnostics
 from effects.audio_inputs import NO_SOUND_CARDS, worker_input
 from effects.renderer import Renderer
 from ledfxsite.events import afire_event
-from ledfxsite.layers import RENDER_CHANNEL, receive_waiting_out_errors
+from ledfxsite.layers import EVENTS_LAYER, RENDER_CHANNEL, receive_waiting_out_errors
 from ledfxsite.previews import WATCH_MESSAGE
 from ledfxsite.process import ProcessPart
 from ledfxsite.streaks import FailureStreak
-from ledfxsite.web_audio import FEATURES_MESSAGE, STOPPED_MESSAGE
+from ledfxsite.web_audio import AUDIO_GROUP, FEATURES_MESSAGE, STOPPED_MESSAGE
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ GRAPH_ID = "melbank_2"
 class RenderWorker(ProcessPart):
     def __init__(self, layer):
         self.layer = layer
+        self.audio_layer = get_channel_layer(EVENTS_LAYER)
+        self.audio_channel = None
         self.renderer = Renderer()
         self.tasks = []
         self.receive_streak = FailureStreak(logger, "render worker receive")
@@ -41,8 +44,11 @@ class RenderWorker(ProcessPart):
 
     async def start(self):
         await self.reconcile()
+        self.audio_channel = await self.audio_layer.new_channel()
+        await self.join_audio_group()
         self.tasks = [
             asyncio.create_task(self.command_loop(), name="render-commands"),
+            asyncio.create_task(self.audio_loop(), name="render-audio"),
             asyncio.create_task(self.reconcile_loop(), name="render-reconcile"),
         ]
         logger.info("render worker started: %d virtuals rendering", len(self.renderer.loops))
@@ -78,13 +84,25 @@ class RenderWorker(ProcessPart):
             message = await receive_waiting_out_errors(self.layer, RENDER_CHANNEL, self.receive_streak)
             if message.get("type") == WATCH_MESSAGE:
                 self.renderer.previews.heard(watcher=message["watcher"], patterns=message["patterns"], seconds=message["seconds"])
-            elif message.get("type") == FEATURES_MESSAGE:
-                await self.audio_heard(message)
-            elif message.get("type") == STOPPED_MESSAGE:
-                self.renderer.audio.stopped(message["source"])
             else:
                 logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
                 await self.reconcile()
+
+    async def audio_loop(self):
+        """The features of every web-audio stream, from the events layer's AUDIO_GROUP."""
+        while True:
+            message = await receive_waiting_out_errors(self.audio_layer, self.audio_channel, self.receive_streak)
+            if message.get("type") == FEATURES_MESSAGE:
+                await self.audio_heard(message)
+            elif message.get("type") == STOPPED_MESSAGE:
+                self.renderer.audio.stopped(message["source"])
+
+    async def join_audio_group(self):
+        """Join (again: membership expires, and Redis may have restarted) the audio group."""
+        try:
+            await self.audio_layer.group_add(AUDIO_GROUP, self.audio_channel)
+        except Exception as exc:
+            self.receive_streak.failed(exc)
 
     async def audio_heard(self, message):
         """Blocks' features, from a stream (the channel layer) or an input of this worker's."""
@@ -127,5 +145,6 @@ class RenderWorker(ProcessPart):
     async def reconcile_loop(self):
         while True:
             await asyncio.sleep(settings.RENDER_RECONCILE_SECONDS)
+            await self.join_audio_group()
             self.renderer.previews.expire()
             await self.reconcile()

@@ -26,6 +26,7 @@ from clients.routing import http_urlpatterns, websocket_urlpatterns  # noqa: E40
 from effects.worker import RenderWorker  # noqa: E402
 from ledfxsite.database import WalCheckpoint  # noqa: E402
 from ledfxsite.access import AccessMiddleware  # noqa: E402
+from ledfxsite.layers import EVENTS_LAYER  # noqa: E402
 from ledfxsite.limits import BodyLimitMiddleware  # noqa: E402
 from ledfxsite.origins import OriginPolicyMiddleware  # noqa: E402
 from ledfxsite.previews import PreviewWatch  # noqa: E402
@@ -37,7 +38,7 @@ from ledfxsite.web_audio import WebAudio  # noqa: E402
 def server_process_parts(process):
     """The client registry, the preview watch, web audio and the SQLite checkpoint always;
     the render worker too in the embedded mode."""
-    parts = [ClientRegistry(process), PreviewWatch(process, get_channel_layer()), WebAudio(process, get_channel_layer()), WalCheckpoint()]
+    parts = [ClientRegistry(process), PreviewWatch(process, get_channel_layer()), WebAudio(process, get_channel_layer(EVENTS_LAYER)), WalCheckpoint()]
     if settings.RENDER_IN_SERVER:
         parts.append(RenderWorker(get_channel_layer()))
     return parts

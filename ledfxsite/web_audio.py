@@ -1,7 +1,8 @@
 """Audio that websocket clients stream from their microphones (LedFx's audio_stream_*
 messages), analysed in the server process that receives it. Only the features of each
-analysis block travel to the render worker, on RENDER_CHANNEL, tagged with the source's
-device name ("WEB AUDIO: <client name>"); the worker uses those of the selected source.
+analysis block travel to the render workers, to the AUDIO_GROUP of the events layer (fast
+fan-out, as events: one publish, whatever the number of workers), tagged with the source's
+device name ("WEB AUDIO: <client name>"); a worker uses those of the selected source.
 
 Every stream is analysed, selected or not: which source is selected lives in the database
 and may change on another process, and a stream is one analyser's work (bench/ measures
@@ -18,7 +19,6 @@ from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 
 from ledfxsite.audio import AudioAnalyser, hop_for
-from ledfxsite.layers import RENDER_CHANNEL
 from ledfxsite.models import WebAudioStream, device_name
 from ledfxsite.process import ProcessPart
 
@@ -30,6 +30,7 @@ DEFAULT_BLOCK_SIZE = 1024  # what LedFx's UI sends
 
 def analyser_for(sample_rate, block_size):
     return AudioAnalyser(sample_rate, hop_for(sample_rate, block_size))
+AUDIO_GROUP = "audio"
 FEATURES_MESSAGE = "audio.features"
 STOPPED_MESSAGE = "audio.stopped"
 
@@ -100,7 +101,7 @@ class WebAudio(ProcessPart):
             return
         stream.blocks += len(message["blocks"])
         with contextlib.suppress(ChannelFull):  # a gap in seq: the worker reports it as dropped
-            await self.layer.send(RENDER_CHANNEL, message)
+            await self.layer.group_send(AUDIO_GROUP, message)
 
     async def stop_stream(self, client_id):
         """audio_stream_stop, or the client left: silence, and the device disappears."""
@@ -108,10 +109,7 @@ class WebAudio(ProcessPart):
         if stream is None:
             return
         await database_sync_to_async(WebAudioStream.objects.filter(client_id=client_id).delete)()
-        try:
-            await self.layer.send(RENDER_CHANNEL, {"type": STOPPED_MESSAGE, "source": device_name(stream.name)})
-        except ChannelFull:
-            logger.warning("[%s] the render worker's channel is full; it falls silent when the features grow stale", client_id)
+        await self.layer.group_send(AUDIO_GROUP, {"type": STOPPED_MESSAGE, "source": device_name(stream.name)})
         logger.info("[%s] web audio %r stopped after %d blocks", client_id, stream.name, stream.blocks)
 
     def streaming(self, client_id):
