@@ -7,6 +7,8 @@ nothing for STALE_SECONDS or stopped; None when no source is selected, and then 
 effects run from time, on a synthetic 120 BPM signal.
 """
 
+import collections
+import functools
 import math
 import threading
 import time
@@ -41,49 +43,59 @@ def merged(older, newer):
 
 class AudioFeed:
     """Written by the worker's event loop, read by the render thread. Blocks come at about
-    60 a second and frames at the devices' rate: the blocks heard since the last frame are
-    merged, so a short sound (a click, a beat) that fell between two frames still shows."""
+    94 a second and frames at the devices' rate: each render loop gets the blocks heard
+    since its own last frame, merged, so a short sound (a click, a beat) that fell between
+    two frames still shows, in every virtual that listens."""
+
+    KEPT_BLOCKS = 64  # a loop that falls further behind merges the newest only
 
     def __init__(self):
         self.lock = threading.Lock()
         self.selected = ""
-        self.latest = None  # the last block's features, for a frame that comes before the next
-        self.unseen = None  # the blocks heard since the last frame, merged
+        self.recent = collections.deque(maxlen=self.KEPT_BLOCKS)
+        self.heard_blocks = 0  # blocks heard since the worker started: loops count from it
         self.heard_at = 0.0
 
     def select(self, source):
         with self.lock:
             if source != self.selected:
-                self.selected, self.latest, self.unseen = source, None, None
+                self.selected = source
+                self.recent.clear()
 
     def heard(self, source, blocks):
         """Keep the blocks' features if they come from the selected source; True if they do."""
         with self.lock:
             if source != self.selected:
                 return False
-            for features in blocks:
-                self.unseen = features if self.unseen is None else merged(self.unseen, features)
-            self.latest = blocks[-1]
+            self.recent.extend(blocks)
+            self.heard_blocks += len(blocks)
             self.heard_at = time.monotonic()
             return True
 
     def stopped(self, source):
         with self.lock:
             if source == self.selected:
-                self.latest = self.unseen = None
+                self.recent.clear()
 
     def current(self):
-        """The features for the next frame: None with no input selected (effects run from
-        time), SILENCE when the input stopped or sent nothing for STALE_SECONDS."""
+        """The features now: None with no input selected (effects run from time), SILENCE
+        when the input stopped or sent nothing for STALE_SECONDS, else the last block's."""
+        return self.for_frame(None)[0]
+
+    def for_frame(self, seen):
+        """(features for a loop's next frame, what it passes as `seen` the time after):
+        the blocks heard since `seen` merged, or the last block without its onset and beat
+        when none came (seen None: the last block as it is)."""
         with self.lock:
             if not self.selected:
-                return None
-            if self.latest is None or time.monotonic() - self.heard_at > STALE_SECONDS:
-                return SILENCE
-            if self.unseen is None:  # no block since the last frame: the last one, without its events
-                return {**self.latest, "onset": False, "beat": False}
-            features, self.unseen = self.unseen, None
-            return features
+                return None, seen
+            if not self.recent or time.monotonic() - self.heard_at > STALE_SECONDS:
+                return SILENCE, self.heard_blocks
+            unseen = 1 if seen is None else min(self.heard_blocks - seen, len(self.recent))
+            if unseen <= 0:
+                return {**self.recent[-1], "onset": False, "beat": False}, seen
+            blocks = list(self.recent)[-unseen:]
+        return functools.reduce(merged, blocks), self.heard_blocks
 
 
 class AudioDiagnostics:
@@ -134,6 +146,7 @@ def synthetic(t):
 
 class AudioEffect(Effect):
     category = "1D"
+    listens = True
 
     def setup(self):
         self.position = (np.arange(self.pixel_count) + 0.5) / self.pixel_count

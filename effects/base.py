@@ -25,7 +25,9 @@ class Effect:
     name = ""
     category = "1D"  # or "2D": laid out as a matrix of `rows` rows
     options = ()  # ledfxsite.schema.Field each; `diag` is added to every effect
-    # The analysed audio for the next frame, set by the render loop (effects.audio_effects).
+    # Effects that listen get the analysed audio for each frame in `audio`, set by the render
+    # loop (effects.audio_effects); the others never ask for it.
+    listens = False
     audio = None
 
     def __init__(self, *, rows, columns, config=None, seed=0):

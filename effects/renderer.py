@@ -311,6 +311,7 @@ class VirtualLoop:
         self.renderer = renderer
         self.effect = EFFECTS[spec.effect_type](rows=spec.rows, columns=spec.columns, config=spec.effect_config)
         self.stopped = False
+        self.audio_seen = None  # the audio feed's count at this loop's last frame
         self.logsec = LogSec()
         self.render_streak = FailureStreak(logger, f"rendering {spec.id}")
         self.event_streak = FailureStreak(logger, f"diagnostics of {spec.id}")
@@ -337,7 +338,8 @@ class VirtualLoop:
         if spec is not self.applied:
             self.apply_spec(spec)
         try:
-            self.effect.audio = self.renderer.audio.current()
+            if self.effect.listens:
+                self.effect.audio, self.audio_seen = self.renderer.audio.for_frame(self.audio_seen)
             render_start = time.perf_counter()
             frame = self.effect.render(render_start - self.started)
             render_end = time.perf_counter()

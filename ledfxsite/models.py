@@ -76,10 +76,10 @@ def device_name(client_name):
 
 
 class WebAudioStreamQuerySet(models.QuerySet):
-    def start(self, *, client_id, name, instance_id):
+    def start(self, *, client_id, name):
         """Record a client's stream; False when another connected client streams under that name."""
         try:
-            self.update_or_create(client_id=client_id, defaults={"name": name, "instance_id": instance_id})
+            self.update_or_create(client_id=client_id, defaults={"name": name})
         except IntegrityError:
             return False
         return True
@@ -96,7 +96,6 @@ class WebAudioStream(models.Model):
 
     client_id = models.CharField(max_length=36, unique=True)
     name = models.CharField(max_length=200, unique=True)
-    instance_id = models.CharField("server instance", max_length=100)
     started_at = models.DateTimeField(default=timezone.now)
 
     objects = WebAudioStreamQuerySet.as_manager()

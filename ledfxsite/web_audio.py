@@ -67,8 +67,7 @@ class StreamError(Exception):
 
 
 class WebAudio(ProcessPart):
-    def __init__(self, process, layer):
-        self.process = process
+    def __init__(self, layer):
         self.layer = layer
         self.streams = {}  # client_id -> Stream
 
@@ -78,9 +77,7 @@ class WebAudio(ProcessPart):
             if self.streams[client_id].name == name:
                 return
             await self.stop_stream(client_id)
-        created = await database_sync_to_async(WebAudioStream.objects.start)(
-            client_id=client_id, name=name, instance_id=self.process.instance_id
-        )
+        created = await database_sync_to_async(WebAudioStream.objects.start)(client_id=client_id, name=name)
         if not created:
             raise StreamError(f"Another client streams audio as {name!r}")
         self.streams[client_id] = Stream(name=name, analyser=analyser_for(DEFAULT_SAMPLE_RATE, DEFAULT_BLOCK_SIZE))

@@ -17,7 +17,6 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('client_id', models.CharField(max_length=36, unique=True)),
                 ('name', models.CharField(max_length=200, unique=True)),
-                ('instance_id', models.CharField(max_length=100, verbose_name='server instance')),
                 ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={

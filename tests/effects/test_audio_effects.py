@@ -66,10 +66,22 @@ def test_a_click_or_beat_between_two_frames_is_not_lost():
     feed.select("phone")
     feed.heard("phone", [{**SILENCE, "beat": True, "bass_power": 0.9, "melbank": [0.8] + [0.0] * 23}])
     feed.heard("phone", [{**SILENCE, "volume": 0.3}])
-    frame = feed.current()
+    frame, seen = feed.for_frame(0)
     assert (frame["beat"], frame["bass_power"], frame["volume"], frame["melbank"][0]) == (True, 0.9, 0.3, 0.8)
-    again = feed.current()  # no block since: the last block's levels, no second beat
+    again, _ = feed.for_frame(seen)  # no block since: the last block's levels, no second beat
     assert (again["beat"], again["bass_power"], again["volume"]) == (False, 0.0, 0.3)
+
+
+def test_every_listening_virtual_gets_the_beat_not_only_the_first_to_render():
+    feed = AudioFeed()
+    feed.select("phone")
+    feed.heard("phone", [SILENCE])
+    _, first_seen = feed.for_frame(None)
+    _, second_seen = feed.for_frame(None)
+    feed.heard("phone", [{**SILENCE, "beat": True}, SILENCE])
+    first, _ = feed.for_frame(first_seen)
+    second, _ = feed.for_frame(second_seen)
+    assert first["beat"] and second["beat"]
 
 
 def test_diagnostics_count_gaps_in_the_block_numbers_as_dropped(monkeypatch):
