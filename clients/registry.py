@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from clients import services
 from ledfxsite.events import afire_event
+from ledfxsite.web_audio import AUDIO_DEVICES_CHANGED
 from ledfxsite.process import ProcessPart
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ class ClientRegistry(ProcessPart):
         )
         if dead or orphans:
             logger.warning("closed %d connections left open by dead processes or lost disconnects", len(dead) + len(orphans))
-        await database_sync_to_async(services.web_audio_streams_delete_gone)()
+        if await database_sync_to_async(services.web_audio_streams_delete_gone)():
+            await afire_event(AUDIO_DEVICES_CHANGED)
         retried = await database_sync_to_async(services.client_disconnects_claim_unannounced)()
         if retried:
             logger.warning("announcing %d disconnects whose announcement failed", len(retried))

@@ -134,14 +134,17 @@ class AudioDiagnostics:
         return fields
 
 
-def synthetic(t):
-    """Features from time alone: a 120 BPM pulse whose melbank sweeps slowly."""
+def synthetic(t, previous_t):
+    """Features from time alone: a 120 BPM pulse whose melbank sweeps slowly. A beat (and
+    onset) falls on the frame whose span since `previous_t` crosses the start of a beat,
+    whatever the frame rate."""
     phase = (t * 2.0) % 1.0
     pulse = math.exp(-6.0 * phase)
     centre = (math.sin(t * 0.5) * 0.5 + 0.5) * (MEL_BANDS - 1)
     melbank = [round(pulse * math.exp(-0.5 * ((band - centre) / 3.0) ** 2), 4) for band in range(MEL_BANDS)]
     levels = {"lows_power": pulse, "beat_power": pulse, "bass_power": pulse * 0.8, "mids_power": 0.5 + 0.3 * math.sin(t), "high_power": 0.4 + 0.3 * math.sin(t * 1.7)}
-    return {"volume": 0.7, **levels, "melbank": melbank, "onset": phase < 1 / 60, "beat": phase < 1 / 60, "bpm": 120.0, "beat_phase": phase}
+    beat = previous_t is not None and math.floor(t * 2.0) > math.floor(previous_t * 2.0)
+    return {"volume": 0.7, **levels, "melbank": melbank, "onset": beat, "beat": beat, "bpm": 120.0, "beat_phase": phase}
 
 
 class AudioEffect(Effect):
@@ -150,9 +153,14 @@ class AudioEffect(Effect):
 
     def setup(self):
         self.position = (np.arange(self.pixel_count) + 0.5) / self.pixel_count
+        self.synthetic_t = None
 
     def features(self, t):
-        return synthetic(t) if self.audio is None else self.audio
+        """The frame's audio features (one call per frame): the input's, or synthetic ones."""
+        if self.audio is not None:
+            return self.audio
+        previous_t, self.synthetic_t = self.synthetic_t, t
+        return synthetic(t, previous_t)
 
     def melbank_over(self, features, count):
         """The melbank stretched over `count` points (pixels or columns)."""

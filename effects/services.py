@@ -297,12 +297,15 @@ def virtual_delete(*, virtual):
 
 @transaction.atomic
 def core_config_update(*, changes):
-    """Change some of the server-wide settings (CORE_SETTINGS) and UI preferences; every
-    value is checked before anything is saved; the render worker applies them at once."""
-    unknown = [key for key in changes if key not in CORE_SETTINGS.fields and key not in UI_PREFERENCES.fields]
+    """Change some of the server-wide settings (CORE_SETTINGS), UI preferences and the
+    audio input ("audio", as LedFx nests it); every value is checked before anything is
+    saved; the render worker applies them at once."""
+    unknown = [key for key in changes if key not in CORE_SETTINGS.fields and key not in UI_PREFERENCES.fields and key != "audio"]
     if unknown:
-        known = ", ".join([*CORE_SETTINGS.fields, *UI_PREFERENCES.fields])
+        known = ", ".join([*CORE_SETTINGS.fields, *UI_PREFERENCES.fields, "audio"])
         raise ServiceError(f"Unknown or read-only config keys: {', '.join(unknown)} (keys that can be changed: {known})")
+    if "audio" in changes:
+        audio_device_select(index=cleaned(AUDIO_CONFIG, changes["audio"])["audio_device"])
     config = CoreConfig.current()
     values = cleaned(CORE_SETTINGS, {**config.settings(), **{key: value for key, value in changes.items() if key in CORE_SETTINGS.fields}})
     preferences = cleaned(UI_PREFERENCES, {**config.preferences(), **{key: value for key, value in changes.items() if key in UI_PREFERENCES.fields}})
@@ -312,6 +315,10 @@ def core_config_update(*, changes):
     config.save()
     after_commit(events=[("base_config_update", {"config": changes})], virtual_ids=[ALL_VIRTUALS])
     return config
+
+
+# Of LedFx's audio config, what we honour: the input, by its index in input_devices().
+AUDIO_CONFIG = Schema(Field("audio_device", "int", required=True, minimum=0))
 
 
 @transaction.atomic

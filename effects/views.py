@@ -221,8 +221,27 @@ def schema(request):
                 for effect_id, effect in sorted(EFFECTS.items())
             },
             "virtuals": {"schema": VIRTUAL_CONFIG.json_schema()},
+            "audio": {"schema": audio_schema_as_ledfx()},
         }
     )
+
+
+def audio_schema_as_ledfx():
+    """LedFx's audio config schema, with the one key of it we honour: the input, an index
+    into the listing of GET /api/audio/devices (LedFx's UI renders that enum as its menu)."""
+    return {
+        "type": "object",
+        "properties": {"audio_device": {"type": "string", "enum": input_devices(), "title": "Audio Device", "default": None}},
+        "permitted_keys": ["audio_device"],
+    }
+
+
+def audio_selection():
+    """The inputs listed (index -> name), the selected one's index (None when it is not
+    listed now) and its name."""
+    devices = input_devices()
+    selected = CoreConfig.current().audio_device_name
+    return devices, next((index for index, name in devices.items() if name == selected), None), selected
 
 
 @ledfx_endpoint("GET", "PUT", bodies={"PUT": body()})
@@ -251,7 +270,7 @@ def core_config_as_ledfx(request, core):
         "scenes": {scene_id: {key: value for key, value in scene.items() if key != "active"} for scene_id, scene in scenes_listing().items()},
         "user_colors": named["colors"]["user"],
         "user_gradients": named["gradients"]["user"],
-        "audio": {},
+        "audio": {"audio_device": audio_selection()[1], "audio_device_name": core.audio_device_name},
         "melbanks": {},
         "integrations": [],
         "playlists": {},
@@ -432,7 +451,5 @@ def audio_devices(request, body=None):
     if request.method == "PUT":
         services.audio_device_select(index=body["audio_device"])
         return succeeded()
-    devices = input_devices()
-    selected = CoreConfig.current().audio_device_name
-    active = next((index for index, name in devices.items() if name == selected), None)
+    devices, active, selected = audio_selection()
     return JsonResponse({"active_device_index": active, "active_device_name": selected, "devices": devices})

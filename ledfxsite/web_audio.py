@@ -19,6 +19,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import ChannelFull
 
 from ledfxsite.audio import AudioAnalyser, hop_for
+from ledfxsite.events import afire_event
 from ledfxsite.models import WebAudioStream, device_name
 from ledfxsite.process import ProcessPart
 
@@ -30,9 +31,13 @@ DEFAULT_BLOCK_SIZE = 1024  # what LedFx's UI sends
 
 def analyser_for(sample_rate, block_size):
     return AudioAnalyser(sample_rate, hop_for(sample_rate, block_size))
+
+
 AUDIO_GROUP = "audio"
 FEATURES_MESSAGE = "audio.features"
 STOPPED_MESSAGE = "audio.stopped"
+# LedFx's event for an input list that changed; its UI then fetches /api/audio/devices.
+AUDIO_DEVICES_CHANGED = "audio_device_list_changed"
 
 
 @dataclass
@@ -82,6 +87,7 @@ class WebAudio(ProcessPart):
             raise StreamError(f"Another client streams audio as {name!r}")
         self.streams[client_id] = Stream(name=name, analyser=analyser_for(DEFAULT_SAMPLE_RATE, DEFAULT_BLOCK_SIZE))
         logger.info("[%s] web audio %r started", client_id, name)
+        await afire_event(AUDIO_DEVICES_CHANGED)
 
     def configure(self, client_id, name, sample_rate, block_size):
         """audio_stream_config: the rate and the size of the blocks the client sends."""
@@ -108,6 +114,7 @@ class WebAudio(ProcessPart):
         await database_sync_to_async(WebAudioStream.objects.filter(client_id=client_id).delete)()
         await self.layer.group_send(AUDIO_GROUP, {"type": STOPPED_MESSAGE, "source": device_name(stream.name)})
         logger.info("[%s] web audio %r stopped after %d blocks", client_id, stream.name, stream.blocks)
+        await afire_event(AUDIO_DEVICES_CHANGED)
 
     def streaming(self, client_id):
         return client_id in self.streams

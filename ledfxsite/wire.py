@@ -36,6 +36,7 @@ EVENT_FIELDS = {
     "scene_activated": ("scene_id",),
     "colors_updated": (),
     "audio_input_device_changed": ("audio_input_device_name",),
+    "audio_device_list_changed": (),
     "graph_update": ("graph_id", "melbank", "frequencies"),
     "audio_diag": ("source", "block_rate", "blocks", "dropped", "analysis_ms", "delay_ms"),
 }

@@ -99,6 +99,7 @@ class DdpListener(asyncio.DatagramProtocol):
     def __init__(self):
         self.packets = []
         self.frames = []  # (sequence, bytes)
+        self.arrivals = []  # when each frame completed (time.monotonic())
         self.pending = {}
 
     def datagram_received(self, data, addr):
@@ -109,6 +110,7 @@ class DdpListener(asyncio.DatagramProtocol):
         if flags & 0x01:
             chunks = self.pending.pop(sequence)
             self.frames.append((sequence, b"".join(chunks[key] for key in sorted(chunks))))
+            self.arrivals.append(time.monotonic())
 
 
 async def ddp_listener():

@@ -228,9 +228,9 @@ def test_effects_lists_running_effects(client):
     assert body["effects"]["matrix-1"]["effect_config"]["color"] == "#00ff00"
 
 
-def test_schema_describes_every_effect_and_the_device_types(client):
+def test_schema_describes_every_effect_the_device_types_and_the_audio_input(client):
     body = call(client, "GET", "/api/schema")[1]
-    assert set(body) == {"devices", "effects", "virtuals"}
+    assert set(body) == {"devices", "effects", "virtuals", "audio"}
     assert body["devices"]["dummy"]["schema"]["required"] == ["name", "pixel_count"]
     assert body["devices"]["wled"]["schema"]["required"] == ["name", "pixel_count", "ip_address"]
     assert body["devices"]["wled"]["schema"]["properties"]["sync_mode"]["enum"] == ["DDP", "UDP"]

@@ -38,6 +38,14 @@ def test_without_an_input_the_effects_run_from_time(effect_type):
     assert len(set(frames)) > 1
 
 
+def test_without_an_input_the_strobe_flashes_on_every_beat_of_120_bpm_at_any_frame_phase():
+    effect = Strobe(rows=1, columns=4)
+    # 62 frames a second starting 10 ms in: no frame falls within 8 ms after a beat's start
+    flashes = [t for t in 0.01 + np.arange(0, 3 * 62) / 62 if effect.render(t)[0, 0] == 255]
+    assert len(flashes) == 5  # the beats at 0.5, 1.0, ... 2.5 s (the first frame has no span)
+    assert np.allclose(np.diff(flashes), 0.5, atol=1 / 62)
+
+
 def test_the_strobe_flashes_on_a_beat_and_fades():
     strobe = Strobe(rows=1, columns=10)
     strobe.audio = {**SILENCE, "beat": True}

@@ -117,16 +117,83 @@ async def test_a_second_client_cannot_take_a_name_that_streams(server):
     await second.disconnect()
 
 
-async def test_the_sweep_deletes_streams_whose_client_is_gone(server, settings):
+async def test_the_sweep_deletes_streams_whose_client_is_gone_and_says_the_list_changed_once(server, settings):
     settings.HEARTBEAT_SECONDS = 0.2
+    watcher, _ = await open_socket(server)  # the server process runs, and with it the sweep
+    await subscribe(watcher, 17, "audio_device_list_changed")
     await WebAudioStream.objects.acreate(client_id="gone-client", name="ghost")
-    communicator, _ = await open_socket(server)  # the server process runs, and with it the sweep
 
     async def deleted():
         return not await WebAudioStream.objects.filter(name="ghost").aexists()
 
     await wait_until(deleted, what="the sweep to delete the ghost stream")
-    await communicator.disconnect()
+    await asyncio.sleep(0.5)  # the sweeps that follow find nothing to delete
+    assert await received_events(watcher) == ["audio_device_list_changed"]
+    await watcher.disconnect()
+
+
+async def received_events(communicator):
+    """The event frames received up to a settle probe."""
+    await communicator.send_to(text_data=json.dumps({"id": 999998, "type": "probe"}))
+    events = []
+    while (frame := json.loads(await communicator.receive_from(timeout=5)))["id"] != 999998:
+        events.append(frame["event_type"])
+    return events
+
+
+async def test_the_input_list_changing_fires_audio_device_list_changed_once_per_change(server):
+    watcher, _ = await open_socket(server)
+    await subscribe(watcher, 17, "audio_device_list_changed")
+    streaming = await start_streaming(server)
+    await wait_until(lambda: watcher.output_queue.qsize(), what="the event of the start")
+    assert await received_events(watcher) == ["audio_device_list_changed"]
+    await send(streaming, {"id": 4, "type": "audio_stream_stop", "client": "phone"})
+    await settle(streaming)
+    await wait_until(lambda: watcher.output_queue.qsize(), what="the event of the stop")
+    assert await received_events(watcher) == ["audio_device_list_changed"]
+    await send(streaming, {"id": 4, "type": "audio_stream_stop", "client": "phone"})  # nothing left to stop
+    await send(streaming, {"id": 5, "type": "audio_stream_start", "client": "phone"})
+    await settle(streaming)
+    await streaming.disconnect()
+    await wait_until(lambda: watcher.output_queue.qsize() >= 2, what="the events of the start and the disconnect")
+    await asyncio.sleep(0.2)
+    assert await received_events(watcher) == ["audio_device_list_changed"] * 2
+    await watcher.disconnect()
+
+
+async def test_ledfx_uis_schema_and_config_list_the_streams_and_select_one_by_index(server):
+    streaming = await start_streaming(server)
+    audio_schema = (await rest(server, "GET", "/api/schema"))["audio"]["schema"]
+    assert audio_schema["properties"]["audio_device"]["enum"] == {"0": "WEB AUDIO: phone"}
+    assert audio_schema["permitted_keys"] == ["audio_device"]
+    assert (await rest(server, "GET", "/api/config"))["audio"] == {"audio_device": None, "audio_device_name": ""}
+    assert (await rest(server, "PUT", "/api/config", {"audio": {"audio_device": 0}}))["status"] == "success"
+    assert (await rest(server, "GET", "/api/config"))["audio"] == {"audio_device": 0, "audio_device_name": "WEB AUDIO: phone"}
+    assert (await rest(server, "GET", "/api/audio/devices"))["active_device_name"] == "WEB AUDIO: phone"
+    await wait_until(lambda: audio_feed(server).selected == "WEB AUDIO: phone", what="the worker to select the stream")
+    await streaming.disconnect()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"audio": {"audio_device": 1}},  # one input is listed: index 0
+        {"audio": {"audio_device": -1}},
+        {"audio": {"audio_device": 0.5}},
+        {"audio": {"audio_device": "0"}},
+        {"audio": {}},
+        {"audio": {"audio_device": 0, "min_volume": 0.3}},  # LedFx's, not honoured here
+        {"audio": [0]},
+        {"audio": {"audio_device": 0}, "global_brightness": 2.0},
+    ],
+)
+async def test_an_audio_config_change_that_does_not_fit_changes_nothing(server, change):
+    streaming = await start_streaming(server)
+    before = await rest(server, "GET", "/api/config")
+    answer = await rest(server, "PUT", "/api/config", change)
+    assert answer["status"] == "failed", answer
+    assert await rest(server, "GET", "/api/config") == before
+    await streaming.disconnect()
 
 
 async def select_only_stream(server):

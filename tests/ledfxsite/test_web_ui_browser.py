@@ -1,37 +1,20 @@
 """LedFx 2.2.1's own web UI, unchanged, in headless Chromium (Debian's, driven by
 Playwright), against a real daphne serving what `make run` serves: the embedded mode with a
-32x32 dummy matrix rendering noise2d. Screenshots go to test-artifacts/web-ui/.
-
-The UI asks GitHub for LedFx's latest release; this closed network has no GitHub, so the
-browser is answered that 2.2.1 is the latest (nothing of ours is stubbed)."""
+32x32 dummy matrix rendering noise2d. Screenshots go to test-artifacts/web-ui/."""
 
 import asyncio
-import json
 import re
-import tempfile
 
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Permission, User
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import async_playwright
 
-from tests.conftest import PROJECT_DIR, http, wait_until
+from tests.browser import ARTIFACTS, Browser, chromium
+from tests.conftest import http, wait_until
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
-ARTIFACTS = PROJECT_DIR / "test-artifacts" / "web-ui"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MATRIX = "demo-matrix"
 
 
@@ -48,54 +31,10 @@ async def ui_server(live_servers):
     yield server
 
 
-class Browser:
-    """A fresh Chromium profile; records console errors and failed /api requests of every tab."""
-
-    def __init__(self, context, base_url):
-        self.context = context
-        self.base_url = base_url
-        self.errors = []
-
-    async def open(self, path="/"):
-        """A new tab at `path`. On its first visit the UI stores its host and reloads
-        itself; errors are recorded from the load that follows."""
-        page = await self.context.new_page()
-        await page.goto(self.base_url + "/")
-        await wait_until(lambda: self.host_stored(page), what="the UI to store its host")
-        await page.wait_for_load_state("networkidle")
-        page.on("console", lambda message: message.type == "error" and self.errors.append(f"console: {message.text}"))
-        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
-        page.on("response", lambda response: "/api/" in response.url and response.status >= 400 and self.errors.append(f"{response.status} {response.url}"))
-        await page.goto(self.base_url + "/" + path.lstrip("/"))
-        await page.wait_for_load_state("networkidle")
-        return page
-
-    @staticmethod
-    async def host_stored(page):
-        try:
-            return await page.evaluate("localStorage.getItem('ledfx-host')")
-        except PlaywrightError:  # the page is reloading
-            return None
-
-    async def shot(self, page, name):
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        return await page.screenshot(path=ARTIFACTS / f"{name}.png")
-
-
 @pytest_asyncio.fixture
 async def browser(ui_server):
-    async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            tempfile.mkdtemp(prefix="ledfxsite-chromium-"),
-            executable_path="/usr/bin/chromium",
-            args=CHROMIUM_FLAGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-        )
-        latest = json.dumps({"tag_name": "v2.2.1", "html_url": "https://github.com/LedFx/LedFx/releases/tag/v2.2.1"})
-        await context.route("https://api.github.com/**", lambda route: route.fulfill(status=200, content_type="application/json", body=latest))
+    async with chromium() as context:
         yield Browser(context, ui_server.http)
-        await context.close()
 
 
 async def body_text(page):
@@ -247,11 +186,7 @@ async def test_with_authentication_on_the_ui_shows_the_login_page_then_works(liv
     user = await sync_to_async(User.objects.create_user)("ann", password="a long passphrase")
     permission = await sync_to_async(Permission.objects.get)(codename="control", content_type__app_label="ledfxsite")
     await sync_to_async(user.user_permissions.add)(permission)
-    async with async_playwright() as playwright:
-        context = await playwright.chromium.launch_persistent_context(
-            tempfile.mkdtemp(prefix="ledfxsite-chromium-"), executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS, headless=True
-        )
-        await context.route("https://api.github.com/**", lambda route: route.fulfill(status=200, content_type="application/json", body='{"tag_name": "v2.2.1"}'))
+    async with chromium() as context:
         page = await context.new_page()
         await page.goto(server.http + "/")
         assert page.url == server.http + "/login/?next=/"
@@ -268,4 +203,3 @@ async def test_with_authentication_on_the_ui_shows_the_login_page_then_works(liv
         assert "LedFx-Core" not in text and "No LedFx" not in text
         assert browser.errors == []
         await ui.screenshot(path=ARTIFACTS / "auth-logged-in.png")
-        await context.close()
