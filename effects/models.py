@@ -7,9 +7,11 @@ is the render state: the worker renders every active virtual with an effect.
 
 import math
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from effects.base import EFFECTS
@@ -394,3 +396,76 @@ def scene_action(entry):
     if action in ("stop", "ignore"):
         return action
     return "activate" if entry.get("type") in EFFECTS else "ignore"
+
+
+class WorkerQuerySet(models.QuerySet):
+    def live(self, *, lease_seconds):
+        """Workers that beat within a lease's length (by the database's clock)."""
+        return self.filter(beat_at__gt=Now() - timedelta(seconds=lease_seconds))
+
+    def beat(self, *, worker_id, hostname, pid):
+        """Record that the worker is alive, now by the database's clock."""
+        if not self.filter(worker_id=worker_id).update(beat_at=Now()):
+            self.create(worker_id=worker_id, hostname=hostname, pid=pid)
+
+
+class Worker(models.Model):
+    """A render worker (`runworker effects`, or the one inside a server process in the
+    embedded mode): it beats while it runs; the live ones share the active virtuals."""
+
+    worker_id = models.CharField(max_length=100, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(db_default=Now())
+    beat_at = models.DateTimeField(db_default=Now(), db_index=True)
+
+    objects = WorkerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self):
+        return self.worker_id
+
+
+class LeaseQuerySet(models.QuerySet):
+    def claim(self, *, worker_id, virtual_ids, lease_seconds):
+        """Renew the worker's leases on these virtuals and take those that are free or have
+        expired (by the database's clock); returns the ids it now holds. One worker at a
+        time can hold a virtual: taking is a conditional update of its row."""
+        expires_at = Now() + timedelta(seconds=lease_seconds)
+        self.bulk_create([Lease(virtual_id=virtual_id) for virtual_id in virtual_ids], ignore_conflicts=True)
+        wanted = self.filter(virtual_id__in=virtual_ids)
+        wanted.filter(worker_id=worker_id).update(expires_at=expires_at)
+        wanted.filter(expires_at__lt=Now()).update(worker_id=worker_id, expires_at=expires_at, taken_at=Now())
+        return set(wanted.filter(worker_id=worker_id).values_list("virtual_id", flat=True))
+
+    def release(self, *, worker_id, virtual_ids=None):
+        """Give up the worker's leases (all of them by default): others may take them at once."""
+        held = self.filter(worker_id=worker_id)
+        if virtual_ids is not None:
+            held = held.filter(virtual_id__in=virtual_ids)
+        held.delete()
+
+    def delete_unwanted(self, *, active_ids):
+        """Expired leases of virtuals that no longer render."""
+        self.filter(expires_at__lt=Now()).exclude(virtual_id__in=active_ids).delete()
+
+
+class Lease(models.Model):
+    """Which worker renders a virtual, until when. Its holder renews it on every tick and
+    stops sending frames before it expires (effects.leases), so it expires only after its
+    holder has gone quiet, and only then can another worker take it."""
+
+    virtual_id = models.CharField(max_length=100, unique=True)
+    worker_id = models.CharField(max_length=100, blank=True, db_index=True)
+    expires_at = models.DateTimeField(default=datetime(2000, 1, 1, tzinfo=UTC))
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LeaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["virtual_id"]
+
+    def __str__(self):
+        return f"{self.virtual_id} -> {self.worker_id or 'nobody'}"

@@ -28,6 +28,7 @@ from diagnostics.logsec import LogSec, unknown_phy
 from effects import services
 from effects.audio_effects import AudioFeed
 from effects.base import EFFECTS
+from effects.leases import LeaseKeeper
 from effects.models import CoreConfig, Device, Virtual, columns_of, pixel_count_of
 from effects.outputs import OUTPUTS
 from effects.previews import Previews
@@ -163,15 +164,22 @@ class Renderer:
         self.brightness = 1.0  # global_brightness, read by the render thread
         self.previews = Previews()
         self.audio = AudioFeed()
+        self.leases = LeaseKeeper()
         self.report_streak = FailureStreak(logger, "recording device status")
         self.thread_streak = FailureStreak(logger, "render thread")
 
     async def reconcile(self):
+        """Match the loops to the database: of the virtuals that should render, those this
+        worker should render (effects.leases) and holds the lease of."""
         specs, core = await database_sync_to_async(rendering_state)()
         self.brightness = core.global_brightness
         self.audio.select(core.audio_device_name)
         self.previews.configure(fps=core.visualisation_fps, maxlen=core.visualisation_maxlen, mode=core.transmission_mode)
-        await self.apply(specs)
+        mine = await self.leases.mine(list(specs))
+        await self.apply({virtual_id: spec for virtual_id, spec in specs.items() if virtual_id in mine & self.leases.held})
+        await self.leases.release(self.leases.held - mine)  # only once their loops have stopped
+        held = await self.leases.claim(mine, specs)
+        await self.apply({virtual_id: spec for virtual_id, spec in specs.items() if virtual_id in held})
 
     async def apply(self, specs):
         self.event_loop = asyncio.get_running_loop()
@@ -298,6 +306,7 @@ class Renderer:
             self.thread = None
         await asyncio.gather(*self.background, return_exceptions=True)
         self.close_unused_outputs({})
+        await self.leases.stop()
 
 
 class VirtualLoop:
@@ -346,8 +355,10 @@ class VirtualLoop:
             with self.renderer.lock:
                 if self.stopped:
                     return
-                self.write(frame)
-                previews = self.renderer.previews.frames(self.applied, frame, self.outputs, render_end)
+                previews = ()
+                if self.renderer.leases.valid():  # else another worker may take it over any moment
+                    self.write(frame)
+                    previews = self.renderer.previews.frames(self.applied, frame, self.outputs, render_end)
         except Exception as exc:
             self.render_streak.failed(exc)
         else:

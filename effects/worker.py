@@ -1,8 +1,11 @@
 """The render worker: `python manage.py runworker effects`, or inside the server process
-in the embedded mode. It renders what the database says, and re-reads it when a command
-arrives on the `effects` channel (ledfxsite.layers) and every few seconds (a lost command costs a delay,
-never a wrong state). The same channel tells it which previews clients watch (ledfxsite.previews).
-The features of the audio clients stream come on the events layer (ledfxsite.web_audio)."""
+in the embedded mode; any number of them share the active virtuals (effects.leases). It
+renders what the database says, and re-reads it when a command arrives (a virtual changed,
+ledfxsite.layers), on every lease tick and every few seconds: a lost command costs a
+delay, never a wrong state. Commands, which previews clients watch (ledfxsite.previews)
+and the features of audio streams (ledfxsite.web_audio) reach every worker through groups
+of the events layer.
+"""
 
 import asyncio
 import logging
@@ -15,7 +18,7 @@ from effects.audio_effects import AudioDiagnostics
 from effects.audio_inputs import NO_SOUND_CARDS, worker_input
 from effects.renderer import Renderer
 from ledfxsite.events import afire_event
-from ledfxsite.layers import EVENTS_LAYER, RENDER_CHANNEL, receive_waiting_out_errors
+from ledfxsite.layers import EVENTS_LAYER, RENDER_GROUP, receive_waiting_out_errors
 from ledfxsite.previews import WATCH_MESSAGE
 from ledfxsite.process import ProcessPart
 from ledfxsite.streaks import FailureStreak
@@ -29,11 +32,11 @@ GRAPH_ID = "melbank_2"
 
 
 class RenderWorker(ProcessPart):
-    def __init__(self, layer):
-        self.layer = layer
-        self.audio_layer = get_channel_layer(EVENTS_LAYER)
-        self.audio_channel = None
+    def __init__(self):
+        self.layer = get_channel_layer(EVENTS_LAYER)
+        self.channel = None
         self.renderer = Renderer()
+        self.reconciling = asyncio.Lock()
         self.tasks = []
         self.receive_streak = FailureStreak(logger, "render worker receive")
         self.reconcile_streak = FailureStreak(logger, "render worker reconcile")
@@ -43,15 +46,14 @@ class RenderWorker(ProcessPart):
         self.next_graph_update = 0.0
 
     async def start(self):
+        self.channel = await self.layer.new_channel()
+        await self.join_groups()
         await self.reconcile()
-        self.audio_channel = await self.audio_layer.new_channel()
-        await self.join_audio_group()
         self.tasks = [
-            asyncio.create_task(self.command_loop(), name="render-commands"),
-            asyncio.create_task(self.audio_loop(), name="render-audio"),
+            asyncio.create_task(self.listen_loop(), name="render-listen"),
             asyncio.create_task(self.reconcile_loop(), name="render-reconcile"),
         ]
-        logger.info("render worker started: %d virtuals rendering", len(self.renderer.loops))
+        logger.info("render worker started: %d virtuals rendering (worker %s)", len(self.renderer.loops), self.renderer.leases.worker_id)
         if NO_SOUND_CARDS:
             logger.info(NO_SOUND_CARDS)
 
@@ -71,36 +73,35 @@ class RenderWorker(ProcessPart):
             await self.stop()
 
     async def reconcile(self):
-        try:
-            await self.renderer.reconcile()
-            await self.read_selected_input()
-        except Exception as exc:
-            self.reconcile_streak.failed(exc)
-        else:
-            self.reconcile_streak.succeeded()
+        async with self.reconciling:
+            try:
+                await self.renderer.reconcile()
+                await self.read_selected_input()
+            except Exception as exc:
+                self.reconcile_streak.failed(exc)
+            else:
+                self.reconcile_streak.succeeded()
 
-    async def command_loop(self):
+    async def listen_loop(self):
+        """Commands, watched previews and audio features, from the worker's groups."""
         while True:
-            message = await receive_waiting_out_errors(self.layer, RENDER_CHANNEL, self.receive_streak)
-            if message.get("type") == WATCH_MESSAGE:
+            message = await receive_waiting_out_errors(self.layer, self.channel, self.receive_streak)
+            kind = message.get("type")
+            if kind == FEATURES_MESSAGE:
+                await self.audio_heard(message)
+            elif kind == STOPPED_MESSAGE:
+                self.renderer.audio.stopped(message["source"])
+            elif kind == WATCH_MESSAGE:
                 self.renderer.previews.heard(watcher=message["watcher"], patterns=message["patterns"], seconds=message["seconds"])
             else:
-                logger.debug("command %s for %s", message.get("type"), message.get("virtual_id"))
+                logger.debug("command %s for %s", kind, message.get("virtual_id"))
                 await self.reconcile()
 
-    async def audio_loop(self):
-        """The features of every web-audio stream, from the events layer's AUDIO_GROUP."""
-        while True:
-            message = await receive_waiting_out_errors(self.audio_layer, self.audio_channel, self.receive_streak)
-            if message.get("type") == FEATURES_MESSAGE:
-                await self.audio_heard(message)
-            elif message.get("type") == STOPPED_MESSAGE:
-                self.renderer.audio.stopped(message["source"])
-
-    async def join_audio_group(self):
-        """Join (again: membership expires, and Redis may have restarted) the audio group."""
+    async def join_groups(self):
+        """Join (again: membership expires, and Redis may have restarted) the worker's groups."""
         try:
-            await self.audio_layer.group_add(AUDIO_GROUP, self.audio_channel)
+            await self.layer.group_add(RENDER_GROUP, self.channel)
+            await self.layer.group_add(AUDIO_GROUP, self.channel)
         except Exception as exc:
             self.receive_streak.failed(exc)
 
@@ -144,7 +145,7 @@ class RenderWorker(ProcessPart):
 
     async def reconcile_loop(self):
         while True:
-            await asyncio.sleep(settings.RENDER_RECONCILE_SECONDS)
-            await self.join_audio_group()
+            await asyncio.sleep(min(settings.RENDER_RECONCILE_SECONDS, self.renderer.leases.tick_seconds))
+            await self.join_groups()
             self.renderer.previews.expire()
             await self.reconcile()

@@ -38,9 +38,10 @@ from ledfxsite.web_audio import WebAudio  # noqa: E402
 def server_process_parts(process):
     """The client registry, the preview watch, web audio and the SQLite checkpoint always;
     the render worker too in the embedded mode."""
-    parts = [ClientRegistry(process), PreviewWatch(process, get_channel_layer()), WebAudio(get_channel_layer(EVENTS_LAYER)), WalCheckpoint()]
+    events = get_channel_layer(EVENTS_LAYER)
+    parts = [ClientRegistry(process), PreviewWatch(process, events), WebAudio(events), WalCheckpoint()]
     if settings.RENDER_IN_SERVER:
-        parts.append(RenderWorker(get_channel_layer()))
+        parts.append(RenderWorker())
     return parts
 
 

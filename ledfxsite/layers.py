@@ -1,8 +1,9 @@
 """The channel layers and what travels on them.
 
-"default" has queue semantics (channels-redis's core layer with Redis): it carries the
-commands that tell the render worker a virtual changed, on RENDER_CHANNEL. "events" is
-fast fan-out (its pub/sub layer with Redis): ledfxsite.events sends every event on it.
+"events" is fast fan-out (channels-redis's pub/sub layer with Redis): ledfxsite.events
+sends every event on it, and the render workers hear their commands on its RENDER_GROUP,
+every worker each command. "default" (the core layer, with queue semantics) is Channels'
+default, used by nothing of ours.
 """
 
 import asyncio
@@ -11,19 +12,19 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 EVENTS_LAYER = "events"
-# `python manage.py runworker effects` listens here.
-RENDER_CHANNEL = "effects"
+# Every render worker (`python manage.py runworker effects`) listens here.
+RENDER_GROUP = "render"
 # notify_renderer's virtual_id for a change that concerns every virtual (global settings).
 ALL_VIRTUALS = "*"
 
 
 def notify_renderer(*, virtual_id):
-    """Tell the render worker to re-read a virtual (sync code: services, admin)."""
+    """Tell the render workers to re-read a virtual (sync code: services, admin)."""
     async_to_sync(anotify_renderer)(virtual_id=virtual_id)
 
 
 async def anotify_renderer(*, virtual_id):
-    await get_channel_layer().send(RENDER_CHANNEL, {"type": "virtual.changed", "virtual_id": virtual_id})
+    await get_channel_layer(EVENTS_LAYER).group_send(RENDER_GROUP, {"type": "virtual.changed", "virtual_id": virtual_id})
 
 
 async def receive_waiting_out_errors(layer, channel, streak):

@@ -13,7 +13,7 @@ import logging
 
 from django.conf import settings
 
-from ledfxsite.layers import RENDER_CHANNEL
+from ledfxsite.layers import RENDER_GROUP
 from ledfxsite.process import ProcessPart
 from ledfxsite.streaks import FailureStreak
 
@@ -63,8 +63,8 @@ class PreviewWatch(ProcessPart):
             self.sending = None
 
     async def send(self, patterns):
-        await self.layer.send(
-            RENDER_CHANNEL,
+        await self.layer.group_send(
+            RENDER_GROUP,
             {
                 "type": WATCH_MESSAGE,
                 "watcher": self.process.instance_id,

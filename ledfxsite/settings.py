@@ -137,8 +137,11 @@ HEARTBEAT_SECONDS = env_number("HEARTBEAT_SECONDS", 5.0, kind=float, minimum=0.1
 # The render worker runs inside the server process unless told otherwise; with Redis it
 # is normally its own process (`python manage.py runworker effects`).
 RENDER_IN_SERVER = env_bool("RENDER_IN_SERVER", not REDIS_URL)
-# The worker re-reads the database this often, besides on every command.
+# The worker re-reads the database this often, besides on every command and lease tick.
 RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=float, minimum=0.1)
+# A worker's lease on the virtuals it renders (effects.leases), renewed every third of it:
+# a dead worker's virtuals resume on another within about this plus a third.
+RENDER_LEASE_SECONDS = env_number("RENDER_LEASE_SECONDS", 3.0, kind=float, minimum=0.3)
 # WAV and FLAC files here are audio inputs (effects.audio_inputs), played in a loop.
 AUDIO_FILES_DIR = Path(env_str("AUDIO_FILES_DIR", str(DATA_DIR / "audio")))
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from effects import services
 from effects.models import Virtual
 from ledfxsite.events import afire_event
-from ledfxsite.layers import RENDER_CHANNEL
+from ledfxsite.layers import EVENTS_LAYER, RENDER_GROUP
 from tests.conftest import open_socket, rest, subscribe
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -40,9 +40,10 @@ class Watcher:
     render worker was told about, each read up to a sentinel sent after the write (and
     what came before the write read away first), so that an event fired twice shows."""
 
-    def __init__(self, communicator):
+    def __init__(self, communicator, worker_channel):
         self.communicator = communicator
-        self.worker_channel = get_channel_layer()
+        self.layer = get_channel_layer(EVENTS_LAYER)
+        self.worker_channel = worker_channel  # in the render workers' group, as a worker's
 
     async def after(self, write):
         await self.caught_up()
@@ -52,13 +53,13 @@ class Watcher:
     async def caught_up(self):
         """(events, notified virtual ids) since the last call."""
         await afire_event("client_sync", client_id=SENTINEL)
-        await self.worker_channel.send(RENDER_CHANNEL, {"type": "sentinel"})
+        await self.layer.group_send(RENDER_GROUP, {"type": "sentinel"})
         events = []
         while (frame := json.loads(await self.communicator.receive_from(timeout=5))).get("client_id") != SENTINEL:
             assert (frame["id"], frame["type"]) == (SUBSCRIBED.index(frame["event_type"]), "event")
             events.append({key: value for key, value in frame.items() if key not in ("id", "type")})
         notified = []
-        while (message := await self.worker_channel.receive(RENDER_CHANNEL))["type"] != "sentinel":
+        while (message := await self.layer.receive(self.worker_channel))["type"] != "sentinel":
             assert message["type"] == "virtual.changed"
             notified.append(message["virtual_id"])
         return events, notified
@@ -66,13 +67,16 @@ class Watcher:
 
 @pytest_asyncio.fixture
 async def watch(server, settings):
-    """The server without its embedded worker (the test reads the worker's channel instead)."""
+    """The server without its embedded worker (the test listens as a worker instead)."""
     settings.RENDER_IN_SERVER = False
-    await get_channel_layer().flush()
+    layer = get_channel_layer(EVENTS_LAYER)
+    worker_channel = await layer.new_channel()
+    await layer.group_add(RENDER_GROUP, worker_channel)
     communicator, _ = await open_socket(server)
     for subscription_id, event_type in enumerate(SUBSCRIBED):
         await subscribe(communicator, subscription_id, event_type)
-    yield Watcher(communicator)
+    yield Watcher(communicator, worker_channel)
+    await layer.group_discard(RENDER_GROUP, worker_channel)
     await communicator.disconnect()
 
 
