@@ -100,6 +100,7 @@ class DdpListener(asyncio.DatagramProtocol):
         self.packets = []
         self.frames = []  # (sequence, bytes)
         self.arrivals = []  # when each frame completed (time.monotonic())
+        self.sources = []  # the (host, port) that sent each frame
         self.pending = {}
 
     def datagram_received(self, data, addr):
@@ -111,6 +112,7 @@ class DdpListener(asyncio.DatagramProtocol):
             chunks = self.pending.pop(sequence)
             self.frames.append((sequence, b"".join(chunks[key] for key in sorted(chunks))))
             self.arrivals.append(time.monotonic())
+            self.sources.append(addr)
 
 
 async def ddp_listener():
