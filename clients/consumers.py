@@ -22,6 +22,7 @@ from clients.commands import COMMANDS, pcm_samples
 from clients.models import ClientConnection
 from clients.registry import ClientRegistry
 from ledfxsite.constants import (
+    CLOSE_GOING_AWAY,
     CLOSE_RATE_LIMITED,
     CLOSE_SLOW_READER,
     CLOSE_TRY_AGAIN_LATER,
@@ -125,6 +126,10 @@ class ClientConsumer(DirectConsumer):
         rate = settings.WEBSOCKET_MESSAGES_PER_SECOND
         self.messages = RateLimit(rate=rate, burst=2 * rate, now=time.monotonic())
         self.refused_in_a_row = 0
+        if self.process.closing:
+            self.log.info("refused: the server process is shutting down")
+            await self.send({"type": "websocket.close"})  # before accept: daphne answers 403
+            raise StopConsumer
         if self.process.connections_per_ip[self.client_ip] >= settings.WEBSOCKET_MAX_CONNECTIONS_PER_IP:
             self.log.warning("refused: %s has %d websockets open to this process already", self.client_ip, settings.WEBSOCKET_MAX_CONNECTIONS_PER_IP)
             await self.send({"type": "websocket.close"})  # before accept: daphne answers 403
@@ -251,6 +256,16 @@ class ClientConsumer(DirectConsumer):
 
     async def close(self, code=None):
         await self.send({"type": "websocket.close", "code": code or 1000})
+
+    async def going_away(self):
+        """Close with 1001, RFC 6455's "going away" (the process shuts down): written by
+        daphne's protocol itself, since autobahn lets an application send no code below
+        3000 but 1000 (which would tell clients the server meant to close them)."""
+        websocket = daphne_websocket(self.base_send)
+        if websocket is None:  # not under daphne (the tests' communicators)
+            await self.close(CLOSE_GOING_AWAY)
+        else:
+            websocket.sendCloseFrame(code=CLOSE_GOING_AWAY, isReply=False)
 
     async def subscribe(self, subscription_id, event_type, event_filter):
         """Add or replace (same id) a subscription."""

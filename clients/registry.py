@@ -48,6 +48,11 @@ class ClientRegistry(ProcessPart):
         await self.sweep()
 
     async def stop(self):
+        """Close the rows of the sockets still open (announcing each disconnect, once) and
+        mark this process stopped."""
+        left = list(self.process.connections)
+        if left:
+            await asyncio.gather(*(self.record_close(client_id) for client_id in left), return_exceptions=True)
         if self.writing is not None:
             await self.writing
         await database_sync_to_async(services.server_instance_stop)(instance_id=self.process.instance_id)

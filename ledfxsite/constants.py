@@ -16,6 +16,8 @@ ERR_NO_AUDIO_STREAM = "no_audio_stream"  # audio_stream_config/data without audi
 # application send no other code than 1000): 40xx echoes the nearest RFC 6455 code.
 # A websocket whose connection cannot be recorded (the database is down); clients reconnect.
 CLOSE_TRY_AGAIN_LATER = 4013
+# RFC 6455's "going away": the server process is shutting down (SIGTERM); reconnect.
+CLOSE_GOING_AWAY = 1001
 # A websocket that does not read what it is sent (WEBSOCKET_MAX_QUEUED_BYTES wait for it).
 CLOSE_SLOW_READER = 4008
 # A websocket that goes on sending after RATE_LIMITED_BEFORE_CLOSE refusals in a row (HTTP's 429).

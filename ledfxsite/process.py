@@ -12,6 +12,7 @@ import asyncio
 import collections
 import logging
 import os
+import signal
 import socket
 import sys
 import uuid
@@ -51,6 +52,7 @@ class ServerProcess:
         # client_id -> consumer, for every websocket this process serves; how many per client IP
         self.connections = {}
         self.connections_per_ip = collections.Counter()
+        self.closing = False  # shutting down: no new websockets
         self.parts = make_parts(self)
         self.heartbeat_task = None
         self.heartbeats = [(part.heartbeat, FailureStreak(logger, f"heartbeat of {type(part).__name__}")) for part in self.parts]
@@ -89,6 +91,22 @@ class ServerProcess:
             await part.stop()
         await self.hub.stop()
 
+    async def shut_down(self, grace):
+        """A clean shutdown (SIGTERM): refuse new websockets, close each open one with 1001
+        (going away), give their disconnects `grace` seconds to be recorded and announced
+        as usual, then stop the parts (the registry closes the rows of the sockets that
+        did not answer, and the embedded worker releases its virtuals)."""
+        self.closing = True
+        connections = list(self.connections.values())
+        logger.info("server instance %s shutting down: closing %d websockets", self.instance_id, len(connections))
+        for consumer in connections:
+            await consumer.going_away()
+        deadline = self.loop.time() + grace
+        while self.connections and self.loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        await self.stop()
+        logger.info("server instance %s stopped", self.instance_id)
+
     async def heartbeat_loop(self):
         while True:
             await asyncio.sleep(settings.HEARTBEAT_SECONDS)
@@ -120,6 +138,7 @@ class ServerProcessMiddleware:
         self.make_parts = make_parts
         self.process = None
         self.starting = None
+        self.shutting_down = None
 
     async def __call__(self, scope, receive, send):
         process = await self.running_process()
@@ -156,6 +175,34 @@ class ServerProcessMiddleware:
         from twisted.internet import reactor
 
         reactor.callLater(0, lambda: asyncio.ensure_future(self.start_logging_failure()))
+        reactor.callLater(0, self.shut_down_on_signals, reactor)
+
+    def shut_down_on_signals(self, reactor):
+        """Daphne stops at once on SIGTERM or SIGINT, dropping every websocket without a
+        word. Shut the process down cleanly first, then let daphne stop; a second signal
+        stops it at once. (Installed once daphne runs, over the handlers it installed.)"""
+
+        def stop_reactor():
+            if reactor.running:
+                reactor.stop()
+
+        def begin(signal_number, frame):
+            if self.shutting_down is None:
+                self.shutting_down = reactor.callFromThread(lambda: asyncio.ensure_future(self.shut_down_then(stop_reactor)))
+            else:
+                reactor.callFromThread(stop_reactor)
+
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, begin)
+
+    async def shut_down_then(self, stop_reactor):
+        try:
+            if self.process is not None:
+                await self.process.shut_down(grace=settings.SHUTDOWN_GRACE_SECONDS)
+        except Exception:
+            logger.exception("clean shutdown failed; stopping anyway")
+        finally:
+            stop_reactor()
 
     async def start_logging_failure(self):
         try:

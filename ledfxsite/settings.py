@@ -134,6 +134,9 @@ CHANNEL_LAYERS = channel_layers_from_url(
 # Each server process renews its row this often; rows of a process silent for
 # three periods are closed and client_disconnected is fired for them.
 HEARTBEAT_SECONDS = env_number("HEARTBEAT_SECONDS", 5.0, kind=float, minimum=0.1)
+# On SIGTERM a server process closes its websockets with 1001 and waits this long for
+# their disconnects to be recorded before it closes the rest of their rows itself.
+SHUTDOWN_GRACE_SECONDS = env_number("SHUTDOWN_GRACE_SECONDS", 5.0, kind=float, minimum=0.0)
 # The render worker runs inside the server process unless told otherwise; with Redis it
 # is normally its own process (`python manage.py runworker effects`).
 RENDER_IN_SERVER = env_bool("RENDER_IN_SERVER", not REDIS_URL)

@@ -420,3 +420,13 @@ async def test_connections_per_client_ip_are_bounded(server, settings):
     assert await ClientConnection.objects.filter(ip="10.0.0.5", disconnected_at=None).acount() == 2
     for communicator in (second, other, again):
         await communicator.disconnect()
+
+
+
+@pytest.mark.asyncio
+async def test_a_process_shutting_down_refuses_new_websockets(server):
+    await open_socket(server)  # the process runs
+    server.process.closing = True
+    connected, _ = await communicator_for(server).connect(timeout=5)
+    assert not connected
+    server.process.closing = False

@@ -103,3 +103,14 @@ async def test_an_open_that_fails_does_not_keep_a_close_in_the_same_trip_from_be
     assert (await ClientConnection.objects.aget(client_id=leaver_id)).disconnected_at is not None
     monkeypatch.setattr(ClientRegistry, "CLOSE_DELAY", close_delay)
     await watcher.disconnect()
+
+
+async def test_stopping_closes_the_rows_of_sockets_still_open_and_announces_each_once(server):
+    watcher, watcher_id = await open_socket(server)
+    await subscribe(watcher, 7, "client_disconnected")
+    _, other_id = await open_socket(server, ip="1.2.3.4")
+    await server.process.part(ClientRegistry).stop()
+    announced = [json.loads(await watcher.receive_from(timeout=5))["client_id"] for _ in range(2)]
+    assert sorted(announced) == sorted([watcher_id, other_id])
+    assert await watcher.receive_nothing(timeout=0.5)
+    assert not await ClientConnection.objects.open().aexists()
