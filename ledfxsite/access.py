@@ -8,7 +8,8 @@ Bearer <token>`, or as `?token=` on the websocket URL where they cannot set head
 Anyone authenticated may read and watch (GET, websocket subscriptions, previews); a change
 (POST, PUT, DELETE on /api) needs the permission `ledfxsite.control`. Refusals come before
 any handler: /api answers LedFx's JSON shape with 401 or 403, a websocket handshake 403,
-and the UI's page sends the browser to the login page.
+and the UI's page sends the browser to the login page. /livez and /healthz are open to
+all, as health checks are.
 """
 
 import logging
@@ -18,6 +19,7 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from django.conf import settings
 
+from ledfxsite.health import HEALTH_PATHS
 from ledfxsite.models import ApiToken
 from ledfxsite.origins import SAFE_METHODS
 from ledfxsite.rest import failed
@@ -35,7 +37,7 @@ class AccessMiddleware:
         self.with_session_user = AuthMiddlewareStack(self.check)  # scope["user"] from the session cookie
 
     async def __call__(self, scope, receive, send):
-        if not settings.AUTH_REQUIRED or scope["type"] not in ("http", "websocket"):
+        if not settings.AUTH_REQUIRED or scope["type"] not in ("http", "websocket") or scope["path"] in HEALTH_PATHS:
             return await self.app(scope, receive, send)
         return await self.with_session_user(scope, receive, send)
 

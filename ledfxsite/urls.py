@@ -4,6 +4,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from ledfxsite.health import healthz, livez
 from ledfxsite.views import api_not_found, web_ui
 
 # The web UI at /: index.html and the files beside it (its /static/ is STATICFILES_DIRS).
@@ -18,6 +19,8 @@ else:
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("livez", livez),
+    path("healthz", healthz),
     # Django's own login, for the web UI when AUTH_REQUIRED is on (ledfxsite.access).
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(), name="logout"),
