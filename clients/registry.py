@@ -36,16 +36,34 @@ class ClientRegistry(ProcessPart):
         self.closing = []  # (client_id, future)
         self.open_queued = asyncio.Event()
         self.writing = None  # the task writing queued rows, while there are any
+        # When this process last found the database again (loop time; None while it cannot
+        # reach it). Others could not beat while we could not either: they are judged dead
+        # only after three heartbeats of ours have gone through since.
+        self.reachable_since = None
 
     async def start(self):
         await self.register()
         await self.sweep()
 
     async def heartbeat(self):
-        alive = await database_sync_to_async(services.server_instance_heartbeat)(instance_id=self.process.instance_id)
+        try:
+            alive = await database_sync_to_async(services.server_instance_heartbeat)(instance_id=self.process.instance_id)
+        except Exception:
+            self.reachable_since = None
+            raise
+        self.found_database()
         if not alive:
             await self.fence()
         await self.sweep()
+
+    def found_database(self):
+        if self.reachable_since is None:
+            self.reachable_since = asyncio.get_running_loop().time()
+
+    def others_had_time_to_beat(self):
+        if self.reachable_since is None:
+            return False
+        return asyncio.get_running_loop().time() - self.reachable_since >= 3 * settings.HEARTBEAT_SECONDS
 
     async def stop(self):
         """Close the rows of the sockets still open (announcing each disconnect, once) and
@@ -62,6 +80,7 @@ class ClientRegistry(ProcessPart):
         await database_sync_to_async(services.server_instance_start)(
             instance_id=process.instance_id, hostname=process.hostname, pid=process.pid
         )
+        self.found_database()
 
     async def fence(self):
         """Another process found us silent and closed our rows: our sockets are no longer
@@ -77,9 +96,9 @@ class ClientRegistry(ProcessPart):
         """Close rows of dead processes and our own rows whose socket is gone, and announce
         every disconnect not announced yet (a failed announcement is retried here)."""
         snapshot_at = timezone.now()
-        dead = await database_sync_to_async(services.client_connections_close_dead)(
-            heartbeat_seconds=settings.HEARTBEAT_SECONDS
-        )
+        dead = []
+        if self.others_had_time_to_beat():  # else a database outage would make every process look dead
+            dead = await database_sync_to_async(services.client_connections_close_dead)(heartbeat_seconds=settings.HEARTBEAT_SECONDS)
         orphans = await database_sync_to_async(services.client_connections_close_orphans)(
             instance_id=self.process.instance_id, live_client_ids=list(self.process.connections), opened_before=snapshot_at
         )

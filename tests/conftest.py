@@ -2,6 +2,7 @@
 real daphne processes serving the test database over TCP."""
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,7 +53,7 @@ def wait_for_port(port, process, timeout=20.0):
     raise TimeoutError(f"nothing listens on {port} after {timeout} s")
 
 
-LIVE_FIXTURES = {"redis_server", "live_processes", "live_servers", "live_workers"}
+LIVE_FIXTURES = {"redis_server", "postgres_server", "live_processes", "live_servers", "live_workers"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -205,6 +207,55 @@ def redis_server(tmp_path_factory):
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+class PostgresServer:
+    """A throwaway PostgreSQL cluster on a free port, to stop and start in a test without
+    touching the one the suite runs on. Run as the postgres user when we are root."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = Path(directory)
+        self.data = self.directory / "data"
+        bin_dirs = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+        self.bin = bin_dirs[-1] if bin_dirs else Path(os.path.dirname(shutil.which("pg_ctl") or "pg_ctl"))
+        self.as_owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def run(self, tool, *args):
+        subprocess.run([*self.as_owner, str(self.bin / tool), *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+    def create(self):
+        if self.as_owner:
+            shutil.chown(self.directory, "postgres")
+        self.run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres")
+        self.start()
+        self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "ledfxsite")
+        return self
+
+    def start(self):
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.directory / "log"), "-w", "start")
+
+    def stop(self):
+        self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    @property
+    def url(self):
+        return f"postgres://postgres@127.0.0.1:{self.port}/ledfxsite"
+
+
+@pytest.fixture
+def postgres_server():
+    """A PostgreSQL cluster of the test's own, migrated; a test fails (not skips) when
+    PostgreSQL is not installed. (In /tmp itself: pytest's own temporary folders are closed
+    to the postgres user.)"""
+    directory = tempfile.mkdtemp(prefix="ledfxsite-postgres-")
+    server = PostgresServer(directory).create()
+    subprocess.run(venv_command(["python", "manage.py", "migrate", "--noinput"]), cwd=PROJECT_DIR, env={**os.environ, "DATABASE_URL": server.url}, check=True, stdout=subprocess.DEVNULL)
+    yield server
+    with contextlib.suppress(subprocess.CalledProcessError):
+        server.stop()
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 def database_url_for_subprocess():
