@@ -4,6 +4,7 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from diagnostics.views import operator_page, operator_state
 from ledfxsite.health import healthz, livez
 from ledfxsite.views import api_not_found, web_ui
 
@@ -18,6 +19,9 @@ else:
     web_ui_patterns = [path("", RedirectView.as_view(url="/admin/", permanent=False))]
 
 urlpatterns = [
+    # Before the admin's own URLs, which would take any admin/... path.
+    path("admin/operator/", operator_page, name="operator"),
+    path("admin/operator/state", operator_state, name="operator-state"),
     path("admin/", admin.site.urls),
     path("livez", livez),
     path("healthz", healthz),
