@@ -4,8 +4,8 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
-from diagnostics.views import operator_page, operator_state
 from ledfxsite.health import healthz, livez
+from ledfxsite.operator import operator_page, operator_state
 from ledfxsite.views import api_not_found, web_ui
 
 # The web UI at /: index.html and the files beside it (its /static/ is STATICFILES_DIRS).

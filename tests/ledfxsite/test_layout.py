@@ -10,7 +10,14 @@ from django.core.management import get_commands
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 APPS = ("clients", "effects", "diagnostics")
 # The composition root: these modules wire the apps together, so they may import them.
-COMPOSITION_ROOT = {"ledfxsite/asgi.py", "ledfxsite/urls.py", "ledfxsite/management/commands/runworker.py"}
+COMPOSITION_ROOT = {
+    "ledfxsite/asgi.py",
+    "ledfxsite/urls.py",
+    "ledfxsite/management/commands/runworker.py",
+    # What the whole deployment is doing, read across the apps: health, the operator's view.
+    "ledfxsite/health.py",
+    "ledfxsite/operator.py",
+}
 
 
 def imported_packages(path):

@@ -5,8 +5,12 @@ the websocket brings (client events, virtual_diag, previews)."""
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib import admin
+from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q
 from django.db.models.functions import Now
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from clients.models import ClientConnection, ServerInstance
@@ -57,7 +61,7 @@ def deployment_state():
                 "alive": worker.worker_id in live_workers,
                 "leases": held.get(worker.worker_id, 0),
             }
-            for worker in Worker.objects.filter(beat_at__gt=recent)
+            for worker in Worker.objects.filter(beat_at__gt=recent).order_by("worker_id")
         ],
         "connections": [
             {
@@ -81,3 +85,13 @@ def deployment_state():
             for virtual in Virtual.objects.all()
         ],
     }
+
+
+@staff_member_required
+def operator_page(request):
+    return render(request, "operator.html", {**admin.site.each_context(request), "title": "Operator's view"})
+
+
+@staff_member_required
+def operator_state(request):
+    return JsonResponse(deployment_state())
