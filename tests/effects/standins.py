@@ -118,3 +118,34 @@ class DdpListener(asyncio.DatagramProtocol):
 async def ddp_listener():
     transport, listener = await asyncio.get_running_loop().create_datagram_endpoint(DdpListener, local_addr=("127.0.0.1", 0))
     return transport, listener, transport.get_extra_info("sockname")[1]
+
+
+# Frames from one source before another comes back; two senders at once give runs of one or two.
+SHORTEST_RUN = 20
+
+
+def runs_and_gaps(listener, since=0):
+    """(runs of consecutive frames from one source, gaps between frames in seconds)."""
+    runs, gaps = [], []
+    for index in range(since, len(listener.frames)):
+        if runs and listener.sources[index] == runs[-1][0]:
+            runs[-1][1] += 1
+        else:
+            runs.append([listener.sources[index], 1])
+        if index > since:
+            gaps.append(listener.arrivals[index] - listener.arrivals[index - 1])
+    return runs, gaps
+
+
+def interleaved(runs):
+    """True when a source comes back after fewer than SHORTEST_RUN frames of others: two
+    senders at once. (A virtual handed on, and back later, leaves long runs between.)"""
+    for first, (source, _) in enumerate(runs):
+        between = 0
+        for other, length in runs[first + 1 :]:
+            if other == source:
+                if between < SHORTEST_RUN:
+                    return True
+                break
+            between += length
+    return False

@@ -13,14 +13,13 @@ from asgiref.sync import sync_to_async
 
 from effects.models import Lease
 from tests.conftest import http, wait_until
-from tests.effects.standins import ddp_listener
+from tests.effects.standins import ddp_listener, interleaved, runs_and_gaps
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
 VIRTUALS = 12
 LEASE_SECONDS = 3.0
 TAKE_OVER_BOUND = 5.0  # what the README promises for a dead worker's virtuals
-SHORTEST_RUN = 20  # frames; two workers sending at once give runs of one or two
 
 
 async def lease_counts():
@@ -38,33 +37,6 @@ async def spread_is(expected):
     counts = await lease_counts()
     share = VIRTUALS // len(expected)
     return counts == {pid: share for pid in expected}
-
-
-def runs_and_gaps(listener, since=0):
-    """(runs of consecutive frames from one source, gaps between frames in seconds)."""
-    runs, gaps = [], []
-    for index in range(since, len(listener.frames)):
-        if runs and listener.sources[index] == runs[-1][0]:
-            runs[-1][1] += 1
-        else:
-            runs.append([listener.sources[index], 1])
-        if index > since:
-            gaps.append(listener.arrivals[index] - listener.arrivals[index - 1])
-    return runs, gaps
-
-
-def interleaved(runs):
-    """True when a source comes back after fewer than SHORTEST_RUN frames of others: two
-    senders at once. (A virtual handed on, and back later, leaves long runs between.)"""
-    for first, (source, _) in enumerate(runs):
-        between = 0
-        for other, length in runs[first + 1 :]:
-            if other == source:
-                if between < SHORTEST_RUN:
-                    return True
-                break
-            between += length
-    return False
 
 
 async def test_workers_share_the_virtuals_take_over_the_dead_ones_and_hand_over_on_sigterm(live_servers, live_workers):
