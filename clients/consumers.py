@@ -115,6 +115,24 @@ class DirectConsumer(AsyncConsumer):
 class ClientConsumer(DirectConsumer):
     """One client of /api/websocket (PROTOCOL.md §1-§3, §6)."""
 
+    process = None
+
+    async def __call__(self, scope, receive, send):
+        """Whatever ends the consumer, its socket is no longer this process's: the registry's
+        sweep then closes a row that no disconnect closed (a consumer that died of a bug
+        would otherwise be listed as connected for ever)."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if self.process is not None:
+                self.unsubscribe_all()
+                self.process.remove_connection(self)
+
+    def unsubscribe_all(self):
+        for event_type, of_type in list(getattr(self, "subscriptions_by_type", {}).items()):
+            of_type.clear()
+            self.process.hub.unsubscribe(event_type, self)
+
     async def websocket_connect(self, message):
         self.process = self.scope["server_process"]
         self.client_id = str(uuid.uuid4())
@@ -167,10 +185,11 @@ class ClientConsumer(DirectConsumer):
             await self.close(CLOSE_TRY_AGAIN_LATER)
             raise StopConsumer from None
         self.log.info("connected from %s", self.client_ip)
-        await afire_event(
-            "client_connected", exclude_client_id=self.client_id, client_id=self.client_id, client_ip=self.client_ip
-        )
-        await afire_event("clients_updated")
+        try:
+            await afire_event("client_connected", exclude_client_id=self.client_id, client_id=self.client_id, client_ip=self.client_ip)
+            await afire_event("clients_updated")
+        except Exception as exc:  # Redis is restarting: the events are lost, the client stays
+            self.log.warning("client_connected not announced: %s: %s", type(exc).__name__, exc)
 
     @property
     def log(self):
@@ -222,9 +241,7 @@ class ClientConsumer(DirectConsumer):
         await self.send_error(protocol.ProtocolError(reason, ERR_RATE_LIMITED, protocol.readable_id(message.get("text"))))
 
     async def websocket_disconnect(self, message):
-        for event_type, of_type in list(self.subscriptions_by_type.items()):
-            of_type.clear()
-            self.process.hub.unsubscribe(event_type, self)
+        self.unsubscribe_all()
         try:
             await self.process.part(WebAudio).stop_stream(self.client_id)
         except Exception as exc:

@@ -12,6 +12,7 @@ import asyncio
 import collections
 import logging
 import os
+import resource
 import signal
 import socket
 import sys
@@ -77,6 +78,7 @@ class ServerProcess:
         self.instance_id = f"{self.hostname[:60]}:{self.pid}:{uuid.uuid4().hex[:8]}"
 
     async def start(self):
+        raise_open_files_limit()
         await self.hub.start()
         for part in self.parts:
             await part.start()
@@ -124,6 +126,17 @@ class ServerProcess:
                 streak.failed(exc)
             else:
                 streak.succeeded()
+
+
+def raise_open_files_limit():
+    """Every websocket is a file descriptor, and the usual soft limit (1024) would refuse
+    the thousand-and-somethingth: raise it to the hard limit, which the administrator sets
+    (`ulimit -Hn`, systemd's LimitNOFILE, docker's --ulimit nofile)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft >= hard:
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    logger.info("open files limit raised from %d to %d (about as many websockets)", soft, hard)
 
 
 class ServerProcessMiddleware:

@@ -21,7 +21,9 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from clients.models import ClientConnection
+from django.db.models import Q
+
+from clients.models import ClientConnection, ServerInstance
 from tests.conftest import http, wait_until, ws_connect, ws_subscribe
 from tests.effects.standins import ddp_listener, interleaved, runs_and_gaps
 
@@ -145,7 +147,12 @@ async def test_a_soak_of_kills_stops_and_redis_restarts_leaves_everything_consis
         await asyncio.sleep(soak.rng.uniform(0.1, 0.6))
     for sock, _ in soak.clients:
         await sock.close()
-    await wait_until(lambda: all_rows_closed_and_announced(but=watcher_id), timeout=30, what="every connection row closed and announced")
+    try:
+        await wait_until(lambda: all_rows_closed_and_announced(but=watcher_id), timeout=30, what="every connection row closed and announced")
+    except AssertionError:
+        left = await sync_to_async(list)(ClientConnection.objects.exclude(client_id=watcher_id).filter(Q(disconnected_at__isnull=True) | Q(disconnect_announced=False)).values())
+        servers = await sync_to_async(list)(ServerInstance.objects.values())
+        raise AssertionError(f"rows not closed and announced: {left}\nserver instances: {servers}") from None
     await asyncio.sleep(2.0)  # the sweeps after that announce nothing more
 
     print(f"soak {SOAK_SECONDS:g} s, seed {SOAK_SEED}: {dict(soak.actions)}, {len(soak.client_ids)} clients")

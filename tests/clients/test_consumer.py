@@ -430,3 +430,34 @@ async def test_a_process_shutting_down_refuses_new_websockets(server):
     connected, _ = await communicator_for(server).connect(timeout=5)
     assert not connected
     server.process.closing = False
+
+
+@pytest.mark.asyncio
+async def test_a_client_connected_event_that_cannot_be_sent_leaves_the_client_connected(server, monkeypatch):
+    from clients import consumers
+
+    async def event_bus_down(event_type, **fields):
+        raise ConnectionError("Redis is restarting")
+
+    monkeypatch.setattr(consumers, "afire_event", event_bus_down)
+    communicator, client_id = await open_socket(server)
+    await settle(communicator)
+    assert await ClientConnection.objects.open().filter(client_id=client_id).aexists()
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+async def test_a_consumer_that_dies_of_a_bug_is_no_longer_listed_as_connected(server, monkeypatch):
+    from clients.consumers import ClientConsumer
+
+    communicator, client_id = await open_socket(server)
+    assert client_id in server.process.connections
+
+    async def broken(self, message):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(ClientConsumer, "websocket_receive", broken)
+    await communicator.send_to(text_data='{"id": 1, "type": "probe"}')
+    with pytest.raises(RuntimeError):
+        await communicator.wait(timeout=5)
+    assert client_id not in server.process.connections
