@@ -1,6 +1,6 @@
 """A bounded soak on the loopback: web processes and render workers killed (SIGKILL) and
 stopped (SIGTERM) and replaced, and Redis restarted, at random, while clients connect,
-subscribe, sync and leave. SOAK_SECONDS (default 25; `SOAK_SECONDS=300 pytest
+subscribe, sync and leave. SOAK_SECONDS (default 15; `SOAK_SECONDS=300 pytest
 tests/test_soak_live.py` for five minutes) and SOAK_SEED choose the run.
 
 Afterwards every connection row is closed and announced once; an observer on a process
@@ -29,7 +29,7 @@ from tests.effects.standins import ddp_listener, interleaved, runs_and_gaps
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
-SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "25"))
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "15"))
 SOAK_SEED = int(os.environ.get("SOAK_SEED", "2026"))
 RSS_GROWTH_BOUND_MB = 40
 ENV = {"HEARTBEAT_SECONDS": "0.5", "RENDER_LEASE_SECONDS": "1.5"}
