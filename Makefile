@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test test-fast migrate superuser bench-realtime bench-previews bench-audio bench-render bench-ddp clean
+.PHONY: run test test-fast migrate superuser bench-realtime bench-previews bench-audio bench-scale bench-render bench-ddp clean
 
 $(VENV)/installed: requirements.txt requirements-ui.txt
 	python3 -m venv $(VENV)
@@ -35,6 +35,9 @@ bench-previews: $(VENV)/installed
 
 bench-audio: $(VENV)/installed
 	bench/audio.sh
+
+bench-scale: $(VENV)/installed
+	bench/scale.sh
 
 bench-render: $(VENV)/installed
 	bench/render.sh

@@ -72,7 +72,28 @@ AUDIO_NOTE = (
     "1024-sample audio_stream_data_v2 messages at the pace of the audio: silence with a 10 ms click\n"
     "every 0.5 s, 100 clicks (bench/audio.py says how each figure is measured)."
 )
-ROWS = {"realtime": (REALTIME_ROWS, REALTIME_NOTE), "previews": (PREVIEW_ROWS, PREVIEW_NOTE), "audio": (AUDIO_ROWS, AUDIO_NOTE)}
+SCALE_ROWS = [
+    ("rendering: virtual_diag fps mean", ("render", "fps_mean"), None),
+    ("idle websockets held by one process", ("idle", "sockets"), None),
+    ("idle RSS per socket KiB", ("idle", "kib_per_socket"), True),
+    ("server RSS MiB with them open", ("idle", "rss_after_mib"), True),
+    ("fan-out to 1000: p50 ms", ("fanout", "1000", "p50_ms"), True),
+    ("fan-out to 1000: p99 ms", ("fanout", "1000", "p99_ms"), True),
+    ("fan-out to 1000: max ms", ("fanout", "1000", "max_ms"), True),
+]
+SCALE_NOTE = (
+    "Every deployment renders a 32x32 noise2d virtual at 62 fps throughout (the demo). Idle: 10,000\n"
+    "websockets opened to one process, RSS of its process tree before and after. Fan-out: 1000\n"
+    "subscribers to client_sync spread evenly over the deployment's daphne processes, one POST per event,\n"
+    "latency from the POST to each subscriber's frame (bench/wsload.py). Ours: N daphne processes over\n"
+    "Redis with one `runworker effects`."
+)
+ROWS = {
+    "realtime": (REALTIME_ROWS, REALTIME_NOTE),
+    "previews": (PREVIEW_ROWS, PREVIEW_NOTE),
+    "audio": (AUDIO_ROWS, AUDIO_NOTE),
+    "scale": (SCALE_ROWS, SCALE_NOTE),
+}
 
 
 def lookup(result, path):

@@ -403,7 +403,13 @@ async def measure_idle(target, count, pids):
     after = process_tree_rss_kib(pids)
     close_all(clients)
     await asyncio.sleep(2)
-    return {"sockets": count, "rss_before_kib": before, "rss_after_kib": after, "kib_per_socket": round((after - before) / count, 1)}
+    return {
+        "sockets": count,
+        "rss_before_kib": before,
+        "rss_after_kib": after,
+        "rss_after_mib": round(after / 1024, 1),
+        "kib_per_socket": round((after - before) / count, 1),
+    }
 
 
 def rest(base_url, method, path, body=None):
