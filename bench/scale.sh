@@ -34,6 +34,7 @@ fi
 run_ours() {  # number of daphne processes, file number, wsload options...
   local count=$1 number=$2; shift 2
   start_redis
+  wait_port 6390
   local env=(DATA_DIR="$WORK/d$count" REDIS_URL=redis://127.0.0.1:6390/0 LOG_LEVEL=WARNING)
   env "${env[@]}" "$PY" manage.py migrate -v0
   env "${env[@]}" bash "$BASELINE" exec "$PY" manage.py create_demo
@@ -47,7 +48,9 @@ run_ours() {  # number of daphne processes, file number, wsload options...
   in_ns "$PY" bench/wsload.py --name "ledfxsite, $count daphne + Redis" "${urls[@]}" "${pids[@]}" \
     --noise2d --subscribers 1000 --out "$WORK/$number-d$count.json" "$@"
   stop_ours
-  kill "$(cat "$WORK/redis.pid")"; rm -f "$WORK/redis.pid"
+  local redis_pid; redis_pid=$(cat "$WORK/redis.pid")
+  kill "$redis_pid"; while kill -0 "$redis_pid" 2>/dev/null; do sleep 0.1; done
+  rm -f "$WORK/redis.pid"
 }
 
 want d1 && { echo "== ledfxsite, 1 daphne"; run_ours 1 2 --only idle,fanout --idle "$IDLE"; }
