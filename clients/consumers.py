@@ -4,7 +4,6 @@ Commands live in clients.commands; events reach this connection through the proc
 EventHub (ledfxsite.events), which puts them in the connection's Outbox.
 """
 
-import ipaddress
 import time
 import logging
 import uuid
@@ -36,7 +35,7 @@ from ledfxsite.constants import (
 from ledfxsite.direct_send import Outbox, daphne_websocket, write_text_frames
 from ledfxsite.events import afire_event
 from ledfxsite.limits import RateLimit
-from ledfxsite.scopes import header, send_json
+from ledfxsite.scopes import client_ip, header, send_json
 from ledfxsite.web_audio import WebAudio
 
 logger = logging.getLogger(__name__)
@@ -49,19 +48,6 @@ class ConnectionLog(logging.LoggerAdapter):
 
     def process(self, msg, kwargs):
         return f"[{self.extra['client_id']}] {msg}", kwargs
-
-
-def client_ip(scope, trusted_proxies):
-    """The TCP peer, or the first X-Forwarded-For hop when the peer is a trusted proxy."""
-    peer = (scope.get("client") or ("unknown", 0))[0]
-    if peer not in trusted_proxies:
-        return peer
-    forwarded = header(scope, b"x-forwarded-for")
-    first_hop = forwarded.split(",")[0].strip()
-    try:
-        return str(ipaddress.ip_address(first_hop))
-    except ValueError:
-        return peer
 
 
 def authenticated_user_id(scope):

@@ -5,10 +5,12 @@ worker, as the REST API does."""
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
 from effects import services
 from effects.base import EFFECTS
-from effects.models import CORE_SETTINGS, MODEL_FIELDS, CoreConfig, Device, Scene, UserColor, UserPreset, Virtual
+from effects.models import CORE_SETTINGS, MODEL_FIELDS, CoreConfig, Device, HistoryEntry, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
 
 
@@ -33,7 +35,21 @@ class DeviceAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "type", "pixel_count", "rows", "refresh_rate", "online", "device_info"]
     list_filter = ["type", "online"]
     search_fields = ["id", "name", "ip_address"]
-    readonly_fields = ["id", "online", "device_info", "info_read_at", "created_at"]
+    readonly_fields = ["id", "online", "device_info", "info_read_at", "created_at", "uptime", "last_failure", "history"]
+
+    @admin.display(description="uptime, last 24 hours")
+    def uptime(self, obj):
+        share = HistoryEntry.objects.uptime(device_id=obj.id, online_now=obj.online, existing_since=obj.created_at)
+        return f"{share:.1%}"
+
+    @admin.display(description="last failure")
+    def last_failure(self, obj):
+        failure = HistoryEntry.objects.filter(object_type="device", object_id=obj.id, kind="offline").first()
+        return "—" if failure is None else f"{failure.at:%Y-%m-%d %H:%M:%S}: {failure.details.get('reason', 'no reason given')}"
+
+    @admin.display(description="history")
+    def history(self, obj):
+        return history_link("device", obj.id)
 
     @admin.display(description="latest info")
     def device_info(self, obj):
@@ -101,8 +117,12 @@ class VirtualAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "effect_type", "active", "diag", "pixel_count", "rows", "is_device"]
     list_filter = ["active", "effect_type"]
     search_fields = ["id", "name"]
-    readonly_fields = ["id", "is_device", "updated_at"]
+    readonly_fields = ["id", "is_device", "updated_at", "history"]
     actions = ["start_rendering", "stop_rendering", "toggle_diag"]
+
+    @admin.display(description="history")
+    def history(self, obj):
+        return history_link("virtual", obj.id)
 
     @admin.display(boolean=True, description="diag")
     def diag(self, obj):
@@ -250,3 +270,32 @@ class UserColorAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         services.user_colors_delete(names=list(queryset.values_list("name", flat=True)))
+
+
+def history_link(object_type, object_id):
+    url = reverse("admin:effects_historyentry_changelist") + f"?object_type__exact={object_type}&object_id={object_id}"
+    count = HistoryEntry.objects.filter(object_type=object_type, object_id=object_id).count()
+    return format_html('<a href="{}">{} entries</a>', url, count)
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(admin.ModelAdmin):
+    """Read-only: entries are written by the services alone, with the changes they record."""
+
+    list_display = ["at", "object_type", "object_id", "kind", "source", "user", "client_ip", "details"]
+    list_filter = ["object_type", "kind", "source", "at"]
+    search_fields = ["object_id", "client_ip", "client_id", "user__username"]
+    date_hierarchy = "at"
+    list_select_related = ["user"]
+
+    def lookup_allowed(self, lookup, value, request):
+        return lookup == "object_id" or super().lookup_allowed(lookup, value, request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

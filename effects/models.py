@@ -469,3 +469,86 @@ class Lease(models.Model):
 
     def __str__(self):
         return f"{self.virtual_id} -> {self.worker_id or 'nobody'}"
+
+
+class HistoryQuerySet(models.QuerySet):
+    def uptime(self, *, device_id, online_now, existing_since, hours=24):
+        """The share of the last `hours` (or of the device's life, if shorter) that it was
+        online, from its online and offline entries."""
+        now = timezone.now()
+        start = max(now - timedelta(hours=hours), existing_since)
+        transitions = self.filter(object_type="device", object_id=device_id, kind__in=("online", "offline"))
+        before = transitions.filter(at__lt=start).order_by("-at", "-id").first()
+        during = list(transitions.filter(at__gte=start).order_by("at", "id").values_list("at", "kind"))
+        if before is not None:
+            online = before.kind == "online"
+        elif during:
+            online = during[0][1] == "offline"  # the first change in the window left the other state
+        else:
+            online = online_now
+        up, since = 0.0, start
+        for at, kind in during:
+            if online:
+                up += (at - since).total_seconds()
+            online, since = kind == "online", at
+        if online:
+            up += (now - since).total_seconds()
+        length = (now - start).total_seconds()
+        return up / length if length > 0 else float(online_now)
+
+
+class HistoryEntry(models.Model):
+    """One thing a device or a virtual did or had done to it: append-only, written by the
+    service that made the change, in its transaction (effects.history)."""
+
+    OBJECT_TYPES = [("device", "device"), ("virtual", "virtual")]
+    KINDS = [
+        (kind, kind.replace("_", " "))
+        for kind in (
+            "created",
+            "edited",
+            "deleted",
+            "online",
+            "offline",
+            "effect_set",
+            "effect_changed",
+            "effect_cleared",
+            "paused",
+            "resumed",
+            "scene_activated",
+            "preset_applied",
+            "worker_took_over",
+        )
+    ]
+    SOURCES = [(source, source) for source in ("rest", "admin", "websocket", "worker", "command")]
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    object_type = models.CharField(max_length=10, choices=OBJECT_TYPES)
+    object_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=KINDS)
+    source = models.CharField(max_length=10, choices=SOURCES)
+    user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    client_ip = models.CharField("client IP", max_length=45, blank=True)
+    client_id = models.CharField(max_length=36, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = HistoryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+        verbose_name_plural = "history"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.object_type} {self.object_id}: {self.get_kind_display()}"
+
+    def as_json(self):
+        return {
+            "at": self.at.isoformat(),
+            "kind": self.kind,
+            "source": self.source,
+            "user": self.user.get_username() if self.user else None,
+            "client_ip": self.client_ip or None,
+            "client_id": self.client_id or None,
+            "details": self.details,
+        }

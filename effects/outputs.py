@@ -35,7 +35,7 @@ class Output:
     """A device's frame buffer: virtuals write their segments into it, then it is sent.
 
     `reporter` hears of changes the database should know: device_online(device_id,
-    online) and device_info(device_id, info); it may be called from any thread.
+    online, reason) and device_info(device_id, info); it may be called from any thread.
     open(), close() and any pollers run on the event loop; send() and phy() run on the
     render thread (effects/renderer.py).
     """
@@ -136,7 +136,7 @@ class UdpSender(Output):
     def set_online(self, online, reason):
         self.online = online
         logger.warning("sending to %s (%s:%s) %s: %s", self.device_id, self.host, self.port, "works" if online else "fails", reason)
-        self.reporter.device_online(self.device_id, online)
+        self.reporter.device_online(self.device_id, online, reason)
 
     def close(self):
         if self.resolver:

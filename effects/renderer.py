@@ -28,6 +28,7 @@ from diagnostics.logsec import LogSec, unknown_phy
 from effects import services
 from effects.audio_effects import AudioFeed
 from effects.base import EFFECTS
+from effects.history import WORKER, acting
 from effects.leases import LeaseKeeper
 from effects.models import CoreConfig, Device, Virtual, columns_of, pixel_count_of
 from effects.outputs import OUTPUTS
@@ -269,8 +270,8 @@ class Renderer:
 
         self.background_task(run())
 
-    def device_online(self, device_id, online):
-        self.soon(self.record, services.device_set_online, {"device_id": device_id, "online": online})
+    def device_online(self, device_id, online, reason):
+        self.soon(self.record, services.device_set_online, {"device_id": device_id, "online": online, "reason": reason})
 
     def device_info(self, device_id, info):
         self.soon(self.record, services.device_record_info, {"device_id": device_id, "info": info})
@@ -280,7 +281,8 @@ class Renderer:
 
         async def run():
             try:
-                await database_sync_to_async(service)(**kwargs)
+                with acting(WORKER):
+                    await database_sync_to_async(service)(**kwargs)
             except Exception as exc:
                 self.report_streak.failed(exc)
             else:

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from effects.audio_inputs import input_devices
 from effects.base import EFFECTS
+from effects.history import record
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import (
     CORE_SETTINGS,
@@ -127,6 +128,8 @@ def device_store(*, device_type, config, info, online):
         segments=[[device.id, 0, device.pixel_count - 1, False]],
         is_device=device.id,
     )
+    record(object_type="device", object_id=device.id, kind="created", type=device_type, config=device.as_ledfx()["config"])
+    record(object_type="virtual", object_id=virtual.id, kind="created", device=device.id)
     after_commit(
         events=[("device_created", {"device_name": device.name}), ("devices_updated", {"device_id": device.id})],
         virtual_ids=[virtual.id],
@@ -134,9 +137,11 @@ def device_store(*, device_type, config, info, online):
     return device
 
 
-def device_set_online(*, device_id, online):
-    """Record a device going offline or coming back (the render worker notices)."""
+@transaction.atomic
+def device_set_online(*, device_id, online, reason=""):
+    """Record a device going offline (and why) or coming back (the render worker notices)."""
     if Device.objects.filter(id=device_id).exclude(online=online).update(online=online):
+        record(object_type="device", object_id=device_id, kind="online" if online else "offline", **({"reason": reason} if reason else {}))
         after_commit(events=[("devices_updated", {"device_id": device_id})])
 
 
@@ -149,11 +154,14 @@ def device_update(*, device, config):
     """Merge a partial config; the device's own virtuals follow a new pixel count."""
     if not isinstance(config, dict):
         raise ServiceError(f"config: must be an object (got {type(config).__name__})")
+    before = Device.objects.get(pk=device.pk).as_ledfx()["config"]  # the admin's form has changed `device` already
     fields, options = device_fields(device.type, {**device.as_ledfx()["config"], **config})
     for name, value in fields.items():
         setattr(device, name, value)
     device.config = options
     device.save()
+    after = device.as_ledfx()["config"]
+    record(object_type="device", object_id=device.id, kind="edited", changed={key: value for key, value in after.items() if before.get(key) != value})
     own = list(Virtual.objects.filter(is_device=device.id))
     for virtual in own:
         virtual.segments = [[device.id, 0, device.pixel_count - 1, False]]
@@ -178,8 +186,10 @@ def device_delete(*, device):
         else:
             if virtual.effect_type:
                 events.append(("effect_cleared", {"virtual_id": virtual.id}))
+            record(object_type="virtual", object_id=virtual.id, kind="deleted", name=virtual.name)
             virtual.delete()
     events.append(("devices_updated", {"device_id": device.id}))
+    record(object_type="device", object_id=device.id, kind="deleted", name=device.name)
     device.delete()  # clears device.id
     after_commit(events=events, virtual_ids=changed)
 
@@ -213,6 +223,11 @@ def effect_set_event(virtual, effect_class):
 def virtual_effect_set(*, virtual, effect_type, config):
     """Replace the virtual's effect (and switch the virtual on, as LedFx does)."""
     effect_class, config = validated_effect(effect_type, config)
+    if effect_type == virtual.effect_type and virtual.active:
+        changed = {key: value for key, value in config.items() if virtual.effect_config.get(key) != value}
+        record(object_type="virtual", object_id=virtual.id, kind="effect_changed", effect_type=effect_type, changed=changed)
+    else:
+        record(object_type="virtual", object_id=virtual.id, kind="effect_set", effect_type=effect_type, config=config)
     virtual.effect_type, virtual.effect_config, virtual.active = effect_type, config, True
     virtual.last_effect = effect_type
     virtual.effect_configs = {**virtual.effect_configs, effect_type: config}
@@ -234,6 +249,8 @@ def virtual_effect_update(*, virtual, effect_type, config):
 @transaction.atomic
 def virtual_effect_clear(*, virtual):
     had_effect = bool(virtual.effect_type)
+    if had_effect:
+        record(object_type="virtual", object_id=virtual.id, kind="effect_cleared", effect_type=virtual.effect_type)
     virtual.effect_type, virtual.effect_config, virtual.active = "", {}, False
     virtual.updated_at = timezone.now()
     virtual.save()
@@ -253,6 +270,8 @@ def virtual_set_active(*, virtual, active):
         raise ServiceError(f"Virtual {virtual.id}: Cannot activate, no configured effect")
     if active and not virtual.segments:
         raise ServiceError(f"Virtual {virtual.id}: Cannot activate, no configured device segments")
+    if active != virtual.active:
+        record(object_type="virtual", object_id=virtual.id, kind="resumed" if active else "paused")
     virtual.active = active
     virtual.updated_at = timezone.now()
     virtual.save(update_fields=["active", "updated_at"])
@@ -275,8 +294,10 @@ def virtual_save(*, virtual_id=None, config, segments):
     problems = virtual.segment_problems(Device.objects.in_bulk({segment[0] for segment in segments}))
     if problems:
         raise ServiceError("; ".join(problems))
+    created = virtual._state.adding
     virtual.updated_at = timezone.now()
     virtual.save()
+    record(object_type="virtual", object_id=virtual.id, kind="created" if created else "edited", config=virtual.as_ledfx()["config"])
     after_commit(
         events=[("virtual_config_update", {"virtual_id": virtual.id, "config": virtual.as_ledfx()["config"]})],
         virtual_ids=[virtual.id],
@@ -290,6 +311,7 @@ def virtual_delete(*, virtual):
     events = [("effect_cleared", {"virtual_id": virtual.id})] if virtual.effect_type else []
     device = Device.objects.filter(id=virtual.is_device).first() if virtual.is_device else None
     after_commit(events=events, virtual_ids=[virtual.id])
+    record(object_type="virtual", object_id=virtual.id, kind="deleted", name=virtual.name)
     virtual.delete()  # clears virtual.id
     if device is not None:
         device_delete(device=device)

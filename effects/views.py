@@ -12,7 +12,7 @@ from effects import services
 from effects.audio_inputs import input_devices
 from effects.base import EFFECTS
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
-from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, Scene, UserColor, UserPreset, Virtual
+from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, HistoryEntry, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
 from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object, json_value
 from ledfxsite.schema import Field, Invalid, Schema
@@ -453,3 +453,43 @@ def audio_devices(request, body=None):
         return succeeded()
     devices, active, selected = audio_selection()
     return JsonResponse({"active_device_index": active, "active_device_name": selected, "devices": devices})
+
+
+HISTORY_PAGE_SIZE = 50
+HISTORY_MAX_PAGE_SIZE = 500
+HISTORY_QUERY = Schema(
+    Field("page", "int", 1, "Page, from 1: newest entries first", 1, 1_000_000),
+    Field("per_page", "int", HISTORY_PAGE_SIZE, "Entries per page", 1, HISTORY_MAX_PAGE_SIZE),
+)
+
+
+@ledfx_endpoint("GET")
+def history(request, object_type, device_id=None, virtual_id=None):
+    """A device's or a virtual's history, newest first, a page at a time (our extension).
+    It outlives the object: a deleted device's history can still be read."""
+    object_id = device_id or virtual_id
+    try:
+        query = HISTORY_QUERY.clean({key: query_number(value) for key, value in request.GET.items()})
+    except Invalid as error:
+        return refused(body_refusal(error))
+    entries = HistoryEntry.objects.filter(object_type=object_type, object_id=object_id)
+    total = entries.count()
+    if not total and not (Device if object_type == "device" else Virtual).objects.filter(id=object_id).exists():
+        raise ServiceError(f"{object_type.capitalize()} with ID {object_id} not found")
+    start = (query["page"] - 1) * query["per_page"]
+    page = entries.select_related("user")[start : start + query["per_page"]]
+    return succeeded(
+        **{object_type: object_id},
+        page=query["page"],
+        per_page=query["per_page"],
+        total=total,
+        history=[entry.as_json() for entry in page],
+    )
+
+
+def query_number(value):
+    """A query parameter as a number when it is one (else as it came, for the schema to refuse)."""
+    try:
+        return int(value)
+    except ValueError:
+        return value

@@ -116,7 +116,7 @@ class WledOutput(Output):
     def phy(self):
         return dict(self.latest_phy)
 
-    def device_online(self, device_id, online):
+    def device_online(self, device_id, online, reason):
         """Send errors of the sender: logged by it; the poller decides a WLED's status."""
 
     async def poll_loop(self):
@@ -137,7 +137,7 @@ class WledOutput(Output):
         self.failed_polls = 0
         if self.online is not True:
             self.online = True
-            self.reporter.device_online(self.device_id, True)
+            self.reporter.device_online(self.device_id, True, "its /json/info answers again")
         if time.monotonic() >= self.next_save:
             self.next_save = time.monotonic() + INFO_SAVE_PERIOD
             self.reporter.device_info(self.device_id, self.latest_phy)
@@ -148,7 +148,7 @@ class WledOutput(Output):
         self.failed_polls += 1
         if self.failed_polls >= OFFLINE_AFTER_FAILED_POLLS and self.online is not False:
             self.online = False
-            self.reporter.device_online(self.device_id, False)
+            self.reporter.device_online(self.device_id, False, f"{OFFLINE_AFTER_FAILED_POLLS} reads of /json/info failed, the last: {exc}")
 
     def close(self):
         if self.poller:

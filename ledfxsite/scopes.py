@@ -1,5 +1,6 @@
 """Plain ASGI: reading a request's headers, and answering with JSON before any handler."""
 
+import ipaddress
 import json
 
 
@@ -21,3 +22,16 @@ async def send_json(send, status, payload, headers=()):
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def client_ip(scope, trusted_proxies):
+    """The TCP peer, or the first X-Forwarded-For hop when the peer is a trusted proxy."""
+    peer = (scope.get("client") or ("unknown", 0))[0]
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = header(scope, b"x-forwarded-for")
+    first_hop = forwarded.split(",")[0].strip()
+    try:
+        return str(ipaddress.ip_address(first_hop))
+    except ValueError:
+        return peer

@@ -1,0 +1,133 @@
+"""The device and virtual history: one entry per change, written with the change, with who
+asked; read through the admin and GET /api/.../history."""
+
+import asyncio
+import json
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from effects import services
+from effects.models import Device, HistoryEntry, Virtual
+from effects.worker import RenderWorker
+from tests.conftest import open_socket, rest, wait_until
+
+pytestmark = pytest.mark.django_db
+
+
+def call(client, method, path, body=None):
+    response = client.generic(method, path, json.dumps(body) if body is not None else "", content_type="application/json")
+    return response.status_code, response.json()
+
+
+def entries(**filters):
+    return list(HistoryEntry.objects.filter(**filters).order_by("id").values("object_type", "object_id", "kind", "source", "client_ip", "details"))
+
+
+@pytest.fixture
+def strip(client):
+    call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Strip", "pixel_count": 10}})
+    HistoryEntry.objects.all().delete()
+    return Virtual.objects.get(id="strip")
+
+
+def test_a_rest_effect_change_makes_one_entry_with_its_source_and_address(client, strip):
+    call(client, "POST", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"color": "#00ff00"}})
+    assert entries() == [
+        {
+            "object_type": "virtual",
+            "object_id": "strip",
+            "kind": "effect_set",
+            "source": "rest",
+            "client_ip": "127.0.0.1",
+            "details": {"effect_type": "singleColor", "config": {"color": "#00ff00", "brightness": 1.0, "diag": False}},
+        }
+    ]
+
+
+def test_changing_the_running_effects_config_records_only_what_changed(client, strip):
+    call(client, "POST", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"color": "#00ff00"}})
+    call(client, "PUT", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"color": "#ff0000"}})
+    assert [(entry["kind"], entry["details"]) for entry in entries()][1:] == [("effect_changed", {"effect_type": "singleColor", "changed": {"color": "#ff0000"}})]
+
+
+def test_a_refused_request_records_nothing(client, strip):
+    status, answer = call(client, "POST", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"color": "no colour"}})
+    assert answer["status"] == "failed"
+    assert entries() == []
+
+
+def test_a_rolled_back_change_leaves_neither_the_change_nor_its_entry(strip):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.virtual_effect_set(virtual=strip, effect_type="rainbow", config={})
+        raise RuntimeError("something after it failed")
+    assert Virtual.objects.get(id="strip").effect_type == ""
+    assert entries() == []
+
+
+def test_an_admin_edit_is_recorded_with_the_admin_user(admin_client, admin_user, strip):
+    device = Device.objects.get(id="strip")
+    form = {"name": "Porch", "type": "dummy", "pixel_count": 10, "rows": 1, "refresh_rate": device.refresh_rate, "ip_address": "", "config": "{}"}
+    assert admin_client.post(f"/admin/effects/device/{device.id}/change/", form).status_code == 302
+    [entry] = HistoryEntry.objects.all()
+    assert (entry.object_id, entry.kind, entry.source, entry.user, entry.details["changed"]) == ("strip", "edited", "admin", admin_user, {"name": "Porch"})
+
+
+def test_a_management_command_is_the_source_when_nobody_asked(strip):
+    services.virtual_effect_clear(virtual=strip)  # no effect: nothing happened, nothing recorded
+    services.virtual_effect_set(virtual=strip, effect_type="rainbow", config={})
+    assert [(entry["kind"], entry["source"]) for entry in entries()] == [("effect_set", "command")]
+
+
+def test_the_history_api_pages_newest_first(client, strip):
+    for color in ("#000001", "#000002", "#000003"):
+        call(client, "POST", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"color": color}})
+    status, page = call(client, "GET", "/api/virtuals/strip/history?per_page=2")
+    assert (status, page["total"], page["page"]) == (200, 3, 1)
+    assert [entry["details"]["changed"]["color"] for entry in page["history"]] == ["#000003", "#000002"]
+    status, second = call(client, "GET", "/api/virtuals/strip/history?per_page=2&page=2")
+    assert [entry["kind"] for entry in second["history"]] == ["effect_set"]
+
+
+@pytest.mark.parametrize("query", ["page=0", "per_page=501", "page=x"])
+def test_the_history_api_refuses_a_bad_page(client, strip, query):
+    status, answer = call(client, "GET", f"/api/virtuals/strip/history?{query}")
+    assert answer["status"] == "failed"
+
+
+def test_the_history_of_an_unknown_device_is_refused(client):
+    status, answer = call(client, "GET", "/api/devices/nope/history")
+    assert answer == {"status": "failed", "payload": {"type": "error", "reason": "Device with ID nope not found"}}
+
+
+def test_uptime_counts_the_online_time_of_the_last_day():
+    now = timezone.now()
+    for hours_ago, kind in ((30, "online"), (12, "offline"), (6, "online")):
+        HistoryEntry.objects.create(object_type="device", object_id="porch", kind=kind, source="worker", at=now - timedelta(hours=hours_ago))
+    share = HistoryEntry.objects.uptime(device_id="porch", online_now=True, existing_since=now - timedelta(days=3))
+    assert share == pytest.approx(18 / 24, abs=0.001)  # online from 24 h ago to 12 h ago, and for the last 6 h
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_device_the_worker_finds_offline_then_back_makes_one_entry_each(server):
+    await rest(server, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Strip", "pixel_count": 10}})
+    communicator, _ = await open_socket(server)  # the server process runs, and its worker
+    renderer = server.process.part(RenderWorker).renderer
+    renderer.device_online("strip", False, "ConnectionRefusedError: [Errno 111] Connection refused")
+    renderer.device_online("strip", False, "ConnectionRefusedError: again")  # no change: nothing to record
+    renderer.device_online("strip", True, "sends succeed again")
+
+    async def recorded():
+        return await HistoryEntry.objects.filter(kind__in=("online", "offline")).acount() == 2
+
+    await wait_until(recorded, what="two entries")
+    await asyncio.sleep(0.2)
+    found = [entry async for entry in HistoryEntry.objects.filter(kind__in=("online", "offline")).order_by("id")]
+    assert [(entry.kind, entry.source, entry.details) for entry in found] == [
+        ("offline", "worker", {"reason": "ConnectionRefusedError: [Errno 111] Connection refused"}),
+        ("online", "worker", {"reason": "sends succeed again"}),
+    ]
+    await communicator.disconnect()
