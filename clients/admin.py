@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.utils.functional import cached_property
 
 from clients.models import ClientConnection, ServerInstance
+from ledfxsite.admin import ReadOnlyAdmin
 
 COUNT_CAP = 10000
 
@@ -29,19 +30,6 @@ class OpenClosedFilter(admin.SimpleListFilter):
         if self.value() == "closed":
             return queryset.filter(disconnected_at__isnull=False)
         return queryset
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History is written by the server processes only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ClientConnection)

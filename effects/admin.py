@@ -12,6 +12,7 @@ from effects import services
 from effects.base import EFFECTS
 from effects.models import CORE_SETTINGS, MODEL_FIELDS, CoreConfig, Device, HistoryEntry, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
+from ledfxsite.admin import ReadOnlyAdmin
 
 
 class DeviceForm(forms.ModelForm):
@@ -279,8 +280,8 @@ def history_link(object_type, object_id):
 
 
 @admin.register(HistoryEntry)
-class HistoryEntryAdmin(admin.ModelAdmin):
-    """Read-only: entries are written by the services alone, with the changes they record."""
+class HistoryEntryAdmin(ReadOnlyAdmin):
+    """Entries are written by the services alone, with the changes they record."""
 
     list_display = ["at", "object_type", "object_id", "kind", "source", "user", "client_ip", "details"]
     list_filter = ["object_type", "kind", "source", "at"]
@@ -290,12 +291,3 @@ class HistoryEntryAdmin(admin.ModelAdmin):
 
     def lookup_allowed(self, lookup, value, request):
         return lookup == "object_id" or super().lookup_allowed(lookup, value, request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

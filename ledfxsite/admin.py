@@ -28,3 +28,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             token.revoke()
         messages.success(request, f"Revoked {queryset.count()} token(s).")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History, written by the server processes alone."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
