@@ -276,7 +276,7 @@ class UserColorAdmin(admin.ModelAdmin):
 def history_link(object_type, object_id):
     url = reverse("admin:effects_historyentry_changelist") + f"?object_type__exact={object_type}&object_id={object_id}"
     count = HistoryEntry.objects.filter(object_type=object_type, object_id=object_id).count()
-    return format_html('<a href="{}">{} entries</a>', url, count)
+    return format_html('<a href="{}">{} {}</a>', url, count, "entry" if count == 1 else "entries")
 
 
 @admin.register(HistoryEntry)

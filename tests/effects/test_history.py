@@ -137,7 +137,7 @@ def test_the_admin_lists_a_devices_history_read_only_and_its_page_shows_uptime(a
     call(client, "POST", "/api/virtuals/strip/effects", {"type": "rainbow", "config": {}})
     HistoryEntry.objects.create(object_type="device", object_id="strip", kind="offline", source="worker", details={"reason": "no answer"})
     page = admin_client.get("/admin/effects/device/strip/change/").content.decode()
-    assert "Uptime, last 24 hours" in page and "no answer" in page and "1 entries" in page
+    assert "Uptime, last 24 hours" in page and "no answer" in page and "1 entry</a>" in page
     listed = admin_client.get("/admin/effects/historyentry/?object_type__exact=virtual&object_id=strip").context["cl"].result_list
     assert [(entry.object_id, entry.kind) for entry in listed] == [("strip", "effect_set")]
     assert admin_client.get("/admin/effects/historyentry/add/").status_code == 403
