@@ -28,12 +28,15 @@ class Actor:
 
 COMMAND = Actor("command")
 WORKER = Actor("worker")
-current_actor = contextvars.ContextVar("history_actor", default=COMMAND)
+# A function that makes the actor, called only when a change is recorded: finding a
+# request's user may query the database, which an async middleware must not do.
+current_actor = contextvars.ContextVar("history_actor", default=lambda: COMMAND)
 
 
 @contextlib.contextmanager
 def acting(actor):
-    token = current_actor.set(actor)
+    """Changes recorded inside are the actor's (an Actor, or a function that makes one)."""
+    token = current_actor.set(actor if callable(actor) else lambda: actor)
     try:
         yield
     finally:
@@ -41,7 +44,7 @@ def acting(actor):
 
 
 def record(*, object_type, object_id, kind, **details):
-    actor = current_actor.get()
+    actor = current_actor.get()()
     HistoryEntry.objects.create(
         object_type=object_type,
         object_id=object_id,
@@ -54,12 +57,14 @@ def record(*, object_type, object_id, kind, **details):
     )
 
 
-def actor_of(request):
-    """REST requests (/api/) act as "rest", the admin's as "admin", with the user of a
-    session or an API token (ledfxsite.access) and the client's address; others, None."""
-    source = "rest" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") else None
-    if source is None:
-        return None
+def source_of(request):
+    """REST requests (/api/) act as "rest", the admin's as "admin"; others, None."""
+    return "rest" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") else None
+
+
+def actor_of(request, source):
+    """The request's actor: the user of a session or an API token (ledfxsite.access) and the
+    client's address. Sync code only (the session's user may be read from the database)."""
     scope = getattr(request, "scope", {"client": (request.META.get("REMOTE_ADDR", ""), 0)})
     user = scope.get("user") or getattr(request, "user", None)
     user_id = user.pk if user is not None and user.is_authenticated else None
@@ -72,19 +77,19 @@ def history_actor_middleware(get_response):
     if iscoroutinefunction(get_response):
 
         async def middleware(request):
-            actor = actor_of(request)
-            if actor is None:
+            source = source_of(request)
+            if source is None:
                 return await get_response(request)
-            with acting(actor):
+            with acting(lambda: actor_of(request, source)):
                 return await get_response(request)
 
     else:
 
         def middleware(request):
-            actor = actor_of(request)
-            if actor is None:
+            source = source_of(request)
+            if source is None:
                 return get_response(request)
-            with acting(actor):
+            with acting(lambda: actor_of(request, source)):
                 return get_response(request)
 
     return middleware

@@ -141,3 +141,12 @@ def test_the_admin_lists_a_devices_history_read_only_and_its_page_shows_uptime(a
     listed = admin_client.get("/admin/effects/historyentry/?object_type__exact=virtual&object_id=strip").context["cl"].result_list
     assert [(entry.object_id, entry.kind) for entry in listed] == [("strip", "effect_set")]
     assert admin_client.get("/admin/effects/historyentry/add/").status_code == 403
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_change_through_the_asgi_application_is_recorded_with_its_actor(server):
+    await rest(server, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Strip", "pixel_count": 10}})
+    assert (await rest(server, "POST", "/api/virtuals/strip/effects", {"type": "rainbow", "config": {}}))["status"] == "success"
+    entry = await HistoryEntry.objects.filter(kind="effect_set").aget()
+    assert (entry.source, entry.client_ip, entry.user_id) == ("rest", "127.0.0.1", None)
