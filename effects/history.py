@@ -4,14 +4,17 @@ The services record each change with `record`, inside the transaction that makes
 that a change and its entry are committed together or not at all. Who asked is the actor
 of the current context: history_actor_middleware sets it for REST requests and the admin,
 the render worker for what it notices; anything else (a management command) is "command".
+Entries older than HISTORY_RETENTION_DAYS are deleted (`prune`) daily by the render worker.
 """
 
 import contextlib
 import contextvars
 from dataclasses import dataclass
+from datetime import timedelta
 
 from asgiref.sync import iscoroutinefunction
 from django.conf import settings
+from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
 
 from effects.models import HistoryEntry
@@ -71,25 +74,36 @@ def actor_of(request, source):
     return Actor(source, user_id, client_ip(scope, settings.TRUSTED_PROXIES))
 
 
+def acting_for(request):
+    """Changes recorded inside are the request's (REST and admin requests only)."""
+    source = source_of(request)
+    return contextlib.nullcontext() if source is None else acting(lambda: actor_of(request, source))
+
+
 @sync_and_async_middleware
 def history_actor_middleware(get_response):
     """Every change a request makes is recorded with its actor."""
     if iscoroutinefunction(get_response):
 
         async def middleware(request):
-            source = source_of(request)
-            if source is None:
-                return await get_response(request)
-            with acting(lambda: actor_of(request, source)):
+            with acting_for(request):
                 return await get_response(request)
 
     else:
 
         def middleware(request):
-            source = source_of(request)
-            if source is None:
-                return get_response(request)
-            with acting(lambda: actor_of(request, source)):
+            with acting_for(request):
                 return get_response(request)
 
     return middleware
+
+
+PRUNE_BATCH_SIZE = 1000
+PRUNE_PERIOD_SECONDS = 24 * 3600
+
+
+def prune(*, retention_days=None, batch_size=PRUNE_BATCH_SIZE):
+    """Delete the entries older than HISTORY_RETENTION_DAYS (or `retention_days`); returns
+    (the cutoff, how many were deleted, in how many batches)."""
+    cutoff = timezone.now() - timedelta(days=retention_days or settings.HISTORY_RETENTION_DAYS)
+    return (cutoff, *HistoryEntry.objects.delete_before(cutoff, batch_size=batch_size))

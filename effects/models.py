@@ -472,6 +472,18 @@ class Lease(models.Model):
 
 
 class HistoryQuerySet(models.QuerySet):
+    def delete_before(self, cutoff, *, batch_size):
+        """Delete the entries older than `cutoff`, `batch_size` at a time, each batch its own
+        short statement, so that writers never wait long behind the pruning; returns (how
+        many were deleted, in how many batches)."""
+        deleted = batches = 0
+        while True:
+            ids = list(self.filter(at__lt=cutoff).order_by("id").values_list("id", flat=True)[:batch_size])
+            if not ids:
+                return deleted, batches
+            deleted += self.filter(id__in=ids).delete()[0]
+            batches += 1
+
     def uptime(self, *, device_id, online_now, existing_since, hours=24):
         """The share of the last `hours` (or of the device's life, if shorter) that it was
         online, from its online and offline entries."""

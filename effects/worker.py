@@ -11,11 +11,13 @@ import asyncio
 import logging
 import time
 
+from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from effects.audio_effects import AudioDiagnostics
 from effects.audio_inputs import NO_SOUND_CARDS, worker_input
+from effects.history import PRUNE_PERIOD_SECONDS, prune
 from effects.renderer import Renderer
 from ledfxsite.events import afire_event
 from ledfxsite.layers import EVENTS_LAYER, RENDER_GROUP, receive_waiting_out_errors
@@ -41,6 +43,7 @@ class RenderWorker(ProcessPart):
         self.receive_streak = FailureStreak(logger, "render worker receive")
         self.reconcile_streak = FailureStreak(logger, "render worker reconcile")
         self.audio_event_streak = FailureStreak(logger, "audio events (graph_update, audio_diag)")
+        self.prune_streak = FailureStreak(logger, "deleting old history")
         self.audio_diagnostics = AudioDiagnostics()
         self.own_input = None  # a sound card or a file, read by this worker
         self.next_graph_update = 0.0
@@ -52,6 +55,7 @@ class RenderWorker(ProcessPart):
         self.tasks = [
             asyncio.create_task(self.listen_loop(), name="render-listen"),
             asyncio.create_task(self.reconcile_loop(), name="render-reconcile"),
+            asyncio.create_task(self.prune_loop(), name="history-prune"),
         ]
         logger.info("render worker started: %d virtuals rendering (worker %s)", len(self.renderer.loops), self.renderer.leases.worker_id)
         if NO_SOUND_CARDS:
@@ -142,6 +146,20 @@ class RenderWorker(ProcessPart):
             self.audio_event_streak.failed(exc)
         else:
             self.audio_event_streak.succeeded()
+
+    async def prune_loop(self):
+        """Delete history past its retention at start and then once a day (every worker
+        does: deleting what is already gone costs one query)."""
+        while True:
+            try:
+                cutoff, deleted, batches = await database_sync_to_async(prune)()
+            except Exception as exc:
+                self.prune_streak.failed(exc)
+            else:
+                self.prune_streak.succeeded()
+                if deleted:
+                    logger.info("deleted %d history entries older than %s in %d batches", deleted, cutoff.isoformat(timespec="seconds"), batches)
+            await asyncio.sleep(PRUNE_PERIOD_SECONDS)
 
     async def reconcile_loop(self):
         while True:

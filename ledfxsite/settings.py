@@ -147,6 +147,9 @@ RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=floa
 # A worker's lease on the virtuals it renders (effects.leases), renewed every third of it:
 # a dead worker's virtuals resume on another within about this plus a third.
 RENDER_LEASE_SECONDS = env_number("RENDER_LEASE_SECONDS", 3.0, kind=float, minimum=0.3)
+# Device and virtual history older than this is deleted, daily, by the render worker
+# (`python manage.py history_prune` does it at once).
+HISTORY_RETENTION_DAYS = env_number("HISTORY_RETENTION_DAYS", 90, minimum=1)
 # WAV and FLAC files here are audio inputs (effects.audio_inputs), played in a loop.
 AUDIO_FILES_DIR = Path(env_str("AUDIO_FILES_DIR", str(DATA_DIR / "audio")))
 WEBSOCKET_MAX_SUBSCRIPTIONS = env_number("WEBSOCKET_MAX_SUBSCRIPTIONS", 1000, minimum=1)

@@ -3,10 +3,14 @@ asked; read through the admin and GET /api/.../history."""
 
 import asyncio
 import json
+import re
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from asgiref.sync import sync_to_async
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from effects import services
@@ -150,3 +154,53 @@ async def test_a_change_through_the_asgi_application_is_recorded_with_its_actor(
     assert (await rest(server, "POST", "/api/virtuals/strip/effects", {"type": "rainbow", "config": {}}))["status"] == "success"
     entry = await HistoryEntry.objects.filter(kind="effect_set").aget()
     assert (entry.source, entry.client_ip, entry.user_id) == ("rest", "127.0.0.1", None)
+
+
+def old_and_recent_entries(days):
+    """Entries on both sides of `days` ago, a minute apart from it; returns the ids of the
+    older ones and of the rest."""
+    now = timezone.now()
+    ages = {"older": [timedelta(days=400), timedelta(days=days, minutes=1), timedelta(days=days, minutes=2), timedelta(days=days, minutes=3), timedelta(days=days, minutes=4)],
+            "newer": [timedelta(days=days, minutes=-1), timedelta(hours=1), timedelta(0)]}
+    return {
+        side: {HistoryEntry.objects.create(object_type="device", object_id="porch", kind="online", source="worker", at=now - age).id for age in side_ages}
+        for side, side_ages in ages.items()
+    }
+
+
+def test_pruning_deletes_exactly_the_entries_older_than_the_retention_in_batches(settings, capsys):
+    settings.HISTORY_RETENTION_DAYS = 30
+    ids = old_and_recent_entries(30)
+    with CaptureQueriesContext(connection) as queries:
+        call_command("history_prune", "--batch-size", "2")
+    assert set(HistoryEntry.objects.values_list("id", flat=True)) == ids["newer"]
+    deleted_per_statement = [len(re.search(r"IN \(([^)]*)\)", query["sql"]).group(1).split(",")) for query in queries if query["sql"].startswith("DELETE")]
+    assert deleted_per_statement == [2, 2, 1]
+    assert capsys.readouterr().out.startswith("deleted 5 history entries older than ")
+
+
+def test_pruning_keeps_the_days_asked_for(capsys):
+    ids = old_and_recent_entries(7)
+    call_command("history_prune", "--days", "7")
+    assert set(HistoryEntry.objects.values_list("id", flat=True)) == ids["newer"]
+    assert capsys.readouterr().out.endswith(" in 1 batches\n")
+
+
+@pytest.mark.parametrize("option, value", [("--days", "0"), ("--days", "1.5"), ("--batch-size", "0")])
+def test_pruning_refuses_a_bad_number(option, value):
+    with pytest.raises(CommandError, match=f"argument {option}: invalid positive value: '{value}'"):
+        call_command("history_prune", option, value)
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_the_render_worker_prunes_when_it_starts(server, settings):
+    settings.HISTORY_RETENTION_DAYS = 30
+    ids = await sync_to_async(old_and_recent_entries)(30)
+    communicator, _ = await open_socket(server)  # the server process starts, and its worker
+
+    async def pruned():
+        return {entry_id async for entry_id in HistoryEntry.objects.values_list("id", flat=True)} == ids["newer"]
+
+    await wait_until(pruned, what="old entries deleted")
+    await communicator.disconnect()

@@ -77,6 +77,8 @@ def run_with_env(command, tmp_path, **env):
         ("DEBUG", "maybe"),
         ("HEARTBEAT_SECONDS", "soon"),
         ("LOG_LEVEL", "LOUD"),
+        ("HISTORY_RETENTION_DAYS", "10.5"),
+        ("HISTORY_RETENTION_DAYS", "0"),
     ],
 )
 def test_manage_py_reports_a_bad_value_in_one_line(tmp_path, name, value):
@@ -84,6 +86,13 @@ def test_manage_py_reports_a_bad_value_in_one_line(tmp_path, name, value):
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith(f"ledfxsite: configuration error: {name}=")
+
+
+@pytest.mark.live
+def test_a_whole_number_of_days_of_history_is_kept(tmp_path):
+    command = [sys.executable, "manage.py", "shell", "-c", "from django.conf import settings; print(settings.HISTORY_RETENTION_DAYS)"]
+    assert run_with_env(command, tmp_path, HISTORY_RETENTION_DAYS="10").stdout.strip() == "10"
+    assert run_with_env(command, tmp_path).stdout.strip() == "90"
 
 
 @pytest.mark.live
