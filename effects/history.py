@@ -46,9 +46,11 @@ def acting(actor):
         current_actor.reset(token)
 
 
-def record(*, object_type, object_id, kind, **details):
+def record(*, object_type, object_id, kind, at=None, **details):
+    """One entry, by the current actor, at `at` (when the change was seen) or now."""
     actor = current_actor.get()()
     HistoryEntry.objects.create(
+        at=at or timezone.now(),
         object_type=object_type,
         object_id=object_id,
         kind=kind,

@@ -15,6 +15,7 @@ event loop twice a frame; bench/render.py's per-thread CPU shows what that cost
 """
 
 import asyncio
+import collections
 import json
 import logging
 import threading
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from diagnostics.logsec import LogSec, unknown_phy
 from effects import services
@@ -40,6 +42,9 @@ from ledfxsite.streaks import FailureStreak
 logger = logging.getLogger(__name__)
 
 DIAGNOSTICS_PERIOD = 1.0
+# Online/offline changes waiting to be recorded (the database is down, or slower than a
+# device flaps): beyond this, the oldest are dropped, and that is logged.
+MAX_QUEUED_TRANSITIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,9 @@ class Renderer:
         self.previews = Previews()
         self.audio = AudioFeed()
         self.leases = LeaseKeeper()
+        self.transitions = collections.deque()  # (device id, online, reason, seen at), to record
+        self.recording_transitions = False
+        self.dropped_transitions = 0
         self.report_streak = FailureStreak(logger, "recording device status")
         self.thread_streak = FailureStreak(logger, "render thread")
 
@@ -271,24 +279,52 @@ class Renderer:
         self.background_task(run())
 
     def device_online(self, device_id, online, reason):
-        self.soon(self.record, services.device_set_online, {"device_id": device_id, "online": online, "reason": reason})
+        """An output saw its device go offline or come back (from any thread). Changes are
+        queued with the time they were seen and recorded in batches, one batch at a time."""
+        self.soon(self.queue_transition, (device_id, online, reason, timezone.now()))
+
+    def queue_transition(self, transition):
+        if len(self.transitions) == MAX_QUEUED_TRANSITIONS:
+            self.transitions.popleft()
+            self.dropped_transitions += 1
+            if self.dropped_transitions == 1:
+                logger.error("recording device status falls behind: dropping the oldest online/offline changes")
+        self.transitions.append(transition)
+        if not self.recording_transitions:
+            self.recording_transitions = True
+            self.background_task(self.record_transitions())
+
+    async def record_transitions(self):
+        """Record the queued changes, all of them in one transaction; the changes seen
+        meanwhile make the next batch. A failed batch is tried again a second later (it
+        is idempotent) until the renderer stops."""
+        try:
+            while self.transitions:
+                batch = list(self.transitions)
+                self.transitions.clear()
+                if not await self.run_service(services.devices_record_online, {"transitions": batch}) and not self.stopping:
+                    self.transitions.extendleft(reversed(batch))
+                    await asyncio.sleep(1.0)
+        finally:
+            self.recording_transitions = False
 
     def device_info(self, device_id, info):
-        self.soon(self.record, services.device_record_info, {"device_id": device_id, "info": info})
+        self.soon(self.record_info, device_id, info)
 
-    def record(self, service, kwargs):
-        """Run a service off the render path; a failure is logged, never raised."""
+    def record_info(self, device_id, info):
+        self.background_task(self.run_service(services.device_record_info, {"device_id": device_id, "info": info}))
 
-        async def run():
-            try:
-                with acting(WORKER):
-                    await database_sync_to_async(service)(**kwargs)
-            except Exception as exc:
-                self.report_streak.failed(exc)
-            else:
-                self.report_streak.succeeded()
-
-        self.background_task(run())
+    async def run_service(self, service, kwargs):
+        """Run a service for the worker, off the render path; a failure is logged, never
+        raised. Returns whether it succeeded."""
+        try:
+            with acting(WORKER):
+                await database_sync_to_async(service)(**kwargs)
+        except Exception as exc:
+            self.report_streak.failed(exc)
+            return False
+        self.report_streak.succeeded()
+        return True
 
     def background_task(self, coroutine):
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -301,8 +337,8 @@ class Renderer:
                 loop.stopped = True
             self.loops.clear()
             self.running = ()
+        self.stopping = True
         if self.thread is not None:
-            self.stopping = True
             self.wake.set()
             await asyncio.to_thread(self.thread.join)
             self.thread = None

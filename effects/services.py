@@ -138,11 +138,19 @@ def device_store(*, device_type, config, info, online):
 
 
 @transaction.atomic
-def device_set_online(*, device_id, online, reason=""):
-    """Record a device going offline (and why) or coming back (the render worker notices)."""
-    if Device.objects.filter(id=device_id).exclude(online=online).update(online=online):
-        record(object_type="device", object_id=device_id, kind="online" if online else "offline", **({"reason": reason} if reason else {}))
-        after_commit(events=[("devices_updated", {"device_id": device_id})])
+def devices_record_online(*, transitions):
+    """Record devices going offline (and why) and coming back, as the render worker saw
+    them: [(device id, online, reason, seen at)], in order, in one transaction. A change
+    to the state a device is in already records nothing."""
+    states = dict(Device.objects.select_for_update().filter(id__in={transition[0] for transition in transitions}).values_list("id", "online"))
+    changed = {}
+    for device_id, online, reason, seen_at in transitions:
+        if device_id in states and states[device_id] != online:
+            states[device_id] = changed[device_id] = online
+            record(object_type="device", object_id=device_id, kind="online" if online else "offline", at=seen_at, **({"reason": reason} if reason else {}))
+    for device_id, online in changed.items():
+        Device.objects.filter(id=device_id).update(online=online)
+    after_commit(events=[("devices_updated", {"device_id": device_id}) for device_id in changed])
 
 
 def device_record_info(*, device_id, info):

@@ -16,7 +16,7 @@ from django.utils import timezone
 from effects import services
 from effects.models import Device, HistoryEntry, Virtual
 from effects.worker import RenderWorker
-from tests.conftest import open_socket, rest, wait_until
+from tests.conftest import open_socket, rest, subscribe, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +134,31 @@ async def test_a_device_the_worker_finds_offline_then_back_makes_one_entry_each(
         ("offline", "worker", {"reason": "ConnectionRefusedError: [Errno 111] Connection refused"}),
         ("online", "worker", {"reason": "sends succeed again"}),
     ]
+    await communicator.disconnect()
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_flapping_device_is_recorded_in_one_batch_with_the_times_it_was_seen(server):
+    await rest(server, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Strip", "pixel_count": 10}})
+    communicator, _ = await open_socket(server)
+    await subscribe(communicator, 1, "devices_updated")
+    renderer = server.process.part(RenderWorker).renderer
+    started = timezone.now()
+    for flap in range(100):  # all seen before the recorder runs: they make one batch
+        renderer.device_online("strip", False, f"flap {flap}")
+        renderer.device_online("strip", True, "")
+
+    async def recorded():
+        return await HistoryEntry.objects.filter(kind__in=("online", "offline")).acount() == 200
+
+    await wait_until(recorded, what="200 entries")
+    found = [entry async for entry in HistoryEntry.objects.filter(kind__in=("online", "offline")).order_by("id")]
+    assert [(entry.kind, entry.details) for entry in found[:3]] == [("offline", {"reason": "flap 0"}), ("online", {}), ("offline", {"reason": "flap 1"})]
+    assert all(started <= found[0].at <= entry.at <= later.at for entry, later in zip(found, found[1:]))
+    assert json.loads(await communicator.receive_from(timeout=5))["device_id"] == "strip"
+    assert await communicator.receive_nothing(timeout=0.5)  # one devices_updated for the batch
+    assert (await Device.objects.aget(id="strip")).online
     await communicator.disconnect()
 
 
