@@ -4,7 +4,8 @@ live worker at a time.
 Every tick (LEASE_SECONDS / 3) a worker beats in the database and computes, from the live
 workers and the active virtuals (the same inputs for every worker), who should render what
 (`owners`). It stops the virtuals it should no longer render and releases their leases,
-then renews its leases on the others and takes those that are free or have expired.
+then renews its leases on the others and takes those that are free or have expired;
+taking one over from another worker is recorded in the virtual's history.
 
 The database's clock decides expiry: a lease expires LEASE_SECONDS after its holder's last
 renewal started. The holder stops sending (the render thread checks before every frame,
@@ -27,6 +28,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import close_old_connections
 
+from effects import services
+from effects.history import WORKER, acting
 from effects.models import Lease, Worker
 
 logger = logging.getLogger(__name__)
@@ -79,7 +82,8 @@ class LeaseKeeper:
     async def run(self, function, **kwargs):
         def call():
             close_old_connections()  # a connection broken by a database restart is replaced
-            return function(**kwargs)
+            with acting(WORKER):
+                return function(**kwargs)
 
         return await asyncio.get_running_loop().run_in_executor(self.executor, call)
 
@@ -101,7 +105,7 @@ class LeaseKeeper:
     async def claim(self, virtual_ids, active_ids):
         """Renew and take leases; returns the virtuals held, valid for a lease less the margin."""
         started = time.monotonic()
-        held = await self.run(Lease.objects.claim, worker_id=self.worker_id, virtual_ids=sorted(virtual_ids), lease_seconds=self.lease_seconds)
+        held = await self.run(services.leases_claim, worker_id=self.worker_id, virtual_ids=sorted(virtual_ids), lease_seconds=self.lease_seconds)
         await self.run(Lease.objects.delete_unwanted, active_ids=list(active_ids))
         self.valid_until = started + self.lease_seconds - FENCE_MARGIN_SECONDS
         taken = held - self.held

@@ -428,6 +428,10 @@ class Worker(models.Model):
         return self.worker_id
 
 
+# A lease that nobody holds (new, or released) expired at this time.
+RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 class LeaseQuerySet(models.QuerySet):
     def claim(self, *, worker_id, virtual_ids, lease_seconds):
         """Renew the worker's leases on these virtuals and take those that are free or have
@@ -441,11 +445,18 @@ class LeaseQuerySet(models.QuerySet):
         return set(wanted.filter(worker_id=worker_id).values_list("virtual_id", flat=True))
 
     def release(self, *, worker_id, virtual_ids=None):
-        """Give up the worker's leases (all of them by default): others may take them at once."""
+        """Give up the worker's leases (all of them by default): others may take them at
+        once. The row keeps its last holder, for the next one's history entry."""
         held = self.filter(worker_id=worker_id)
         if virtual_ids is not None:
             held = held.filter(virtual_id__in=virtual_ids)
-        held.delete()
+        held.update(expires_at=RELEASED)
+
+    def left_by_others(self, *, worker_id, virtual_ids):
+        """{virtual id: (worker id, whether released)} of these virtuals' leases that another
+        worker held and released or let expire."""
+        left = self.filter(virtual_id__in=virtual_ids, expires_at__lt=Now()).exclude(worker_id__in=("", worker_id))
+        return {virtual_id: (holder, expires_at == RELEASED) for virtual_id, holder, expires_at in left.values_list("virtual_id", "worker_id", "expires_at")}
 
     def delete_unwanted(self, *, active_ids):
         """Expired leases of virtuals that no longer render."""
@@ -459,7 +470,7 @@ class Lease(models.Model):
 
     virtual_id = models.CharField(max_length=100, unique=True)
     worker_id = models.CharField(max_length=100, blank=True, db_index=True)
-    expires_at = models.DateTimeField(default=datetime(2000, 1, 1, tzinfo=UTC))
+    expires_at = models.DateTimeField(default=RELEASED)
     taken_at = models.DateTimeField(null=True, blank=True)
 
     objects = LeaseQuerySet.as_manager()

@@ -25,6 +25,7 @@ from effects.models import (
     VIRTUAL_OPTIONS,
     CoreConfig,
     Device,
+    Lease,
     Scene,
     UserColor,
     UserPreset,
@@ -153,6 +154,18 @@ def devices_record_online(*, transitions):
     after_commit(events=[("devices_updated", {"device_id": device_id}) for device_id in changed])
 
 
+@transaction.atomic
+def leases_claim(*, worker_id, virtual_ids, lease_seconds):
+    """Renew and take a worker's leases (Lease.objects.claim); returns the virtuals it holds.
+    Taking a virtual over from another worker is recorded in the virtual's history."""
+    left = Lease.objects.left_by_others(worker_id=worker_id, virtual_ids=virtual_ids)
+    held = Lease.objects.claim(worker_id=worker_id, virtual_ids=virtual_ids, lease_seconds=lease_seconds)
+    for virtual_id in sorted(held & left.keys()):
+        previous, released = left[virtual_id]
+        record(object_type="virtual", object_id=virtual_id, kind="worker_took_over", worker=worker_id, previous=previous, why="released" if released else "its lease expired")
+    return held
+
+
 def device_record_info(*, device_id, info):
     Device.objects.filter(id=device_id).update(info=info, info_read_at=timezone.now())
 
@@ -228,10 +241,14 @@ def effect_set_event(virtual, effect_class):
 
 
 @transaction.atomic
-def virtual_effect_set(*, virtual, effect_type, config):
-    """Replace the virtual's effect (and switch the virtual on, as LedFx does)."""
+def virtual_effect_set(*, virtual, effect_type, config, cause=None):
+    """Replace the virtual's effect (and switch the virtual on, as LedFx does). `cause`,
+    (kind, details), names a scene or preset, recorded instead of a plain effect_set."""
     effect_class, config = validated_effect(effect_type, config)
-    if effect_type == virtual.effect_type and virtual.active:
+    if cause is not None:
+        kind, details = cause
+        record(object_type="virtual", object_id=virtual.id, kind=kind, effect_type=effect_type, config=config, **details)
+    elif effect_type == virtual.effect_type and virtual.active:
         changed = {key: value for key, value in config.items() if virtual.effect_config.get(key) != value}
         record(object_type="virtual", object_id=virtual.id, kind="effect_changed", effect_type=effect_type, changed=changed)
     else:
@@ -255,10 +272,11 @@ def virtual_effect_update(*, virtual, effect_type, config):
 
 
 @transaction.atomic
-def virtual_effect_clear(*, virtual):
+def virtual_effect_clear(*, virtual, cause=None):
     had_effect = bool(virtual.effect_type)
     if had_effect:
-        record(object_type="virtual", object_id=virtual.id, kind="effect_cleared", effect_type=virtual.effect_type)
+        kind, details = cause or ("effect_cleared", {})
+        record(object_type="virtual", object_id=virtual.id, kind=kind, effect_type=virtual.effect_type, **details)
     virtual.effect_type, virtual.effect_config, virtual.active = "", {}, False
     virtual.updated_at = timezone.now()
     virtual.save()
@@ -388,7 +406,8 @@ def virtual_preset_apply(*, virtual, category, effect_type, preset_id):
         config = UserPreset.objects.filter(effect_type=effect_type, preset_id=preset_id).values_list("config", flat=True).first()
     if config is None:
         raise ServiceError(f"Preset {preset_id} does not exist for effect {effect_type} in category {category}")
-    return virtual_effect_set(virtual=virtual, effect_type=effect_type, config=config)
+    cause = ("preset_applied", {"category": category, "preset_id": preset_id})
+    return virtual_effect_set(virtual=virtual, effect_type=effect_type, config=config, cause=cause)
 
 
 def virtual_preset_save(*, virtual, name):
@@ -521,10 +540,11 @@ def scene_activate(*, scene):
         action = scene_action(entry)
         if virtual is None or action == "ignore":
             continue
+        cause = ("scene_activated", {"scene_id": scene.id, "scene_name": scene.name, "action": action})
         if action == "stop":
-            virtual_effect_clear(virtual=virtual)
+            virtual_effect_clear(virtual=virtual, cause=cause)
         else:
-            virtual_effect_set(virtual=virtual, effect_type=entry["type"], config=entry.get("config") or {})
+            virtual_effect_set(virtual=virtual, effect_type=entry["type"], config=entry.get("config") or {}, cause=cause)
     after_commit(events=[("scene_activated", {"scene_id": scene.id})])
 
 

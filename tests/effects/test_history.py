@@ -4,6 +4,7 @@ asked; read through the admin and GET /api/.../history."""
 import asyncio
 import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from effects import services
-from effects.models import Device, HistoryEntry, Virtual
+from effects.history import WORKER, acting
+from effects.models import Device, HistoryEntry, Lease, Virtual
 from effects.worker import RenderWorker
 from tests.conftest import open_socket, rest, subscribe, wait_until
 
@@ -83,6 +85,44 @@ def test_a_management_command_is_the_source_when_nobody_asked(strip):
     services.virtual_effect_clear(virtual=strip)  # no effect: nothing happened, nothing recorded
     services.virtual_effect_set(virtual=strip, effect_type="rainbow", config={})
     assert [(entry["kind"], entry["source"]) for entry in entries()] == [("effect_set", "command")]
+
+
+def test_applying_a_preset_is_one_entry_naming_it(client, strip):
+    status, _ = call(client, "PUT", "/api/virtuals/strip/presets", {"category": "ledfx_presets", "effect_id": "rainbow", "preset_id": "reset"})
+    assert status == 200
+    [entry] = entries()
+    assert (entry["kind"], entry["source"]) == ("preset_applied", "rest")
+    assert entry["details"]["category"] == "ledfx_presets" and entry["details"]["preset_id"] == "reset" and entry["details"]["effect_type"] == "rainbow"
+
+
+def test_activating_a_scene_is_one_entry_per_virtual_it_changes(client, strip):
+    call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Porch", "pixel_count": 5}})
+    call(client, "POST", "/api/virtuals/porch/effects", {"type": "rainbow", "config": {}})
+    call(client, "POST", "/api/scenes", {"name": "Night", "virtuals": {"strip": {"type": "fire", "config": {}}, "porch": {"action": "stop"}}})
+    HistoryEntry.objects.all().delete()
+    status, _ = call(client, "PUT", "/api/scenes", {"id": "night", "action": "activate"})
+    assert status == 200
+    assert [(entry["object_id"], entry["kind"], entry["source"], entry["details"]["action"], entry["details"]["effect_type"]) for entry in entries()] == [
+        ("strip", "scene_activated", "rest", "activate", "fire"),
+        ("porch", "scene_activated", "rest", "stop", "rainbow"),
+    ]
+    assert {entry["details"]["scene_id"] for entry in entries()} == {"night"}
+
+
+def test_a_worker_taking_over_a_virtual_records_whom_from_and_why():
+    services.leases_claim(worker_id="a", virtual_ids=["v1", "v2"], lease_seconds=0.05)
+    assert not HistoryEntry.objects.exists()  # new leases: nobody to take over from
+    Lease.objects.release(worker_id="a", virtual_ids=["v1"])
+    time.sleep(0.1)  # v2's lease expires
+    with acting(WORKER):
+        assert services.leases_claim(worker_id="b", virtual_ids=["v1", "v2"], lease_seconds=3) == {"v1", "v2"}
+    assert entries() == [
+        {"object_type": "virtual", "object_id": "v1", "kind": "worker_took_over", "source": "worker", "client_ip": "", "details": {"worker": "b", "previous": "a", "why": "released"}},
+        {"object_type": "virtual", "object_id": "v2", "kind": "worker_took_over", "source": "worker", "client_ip": "", "details": {"worker": "b", "previous": "a", "why": "its lease expired"}},
+    ]
+    services.leases_claim(worker_id="b", virtual_ids=["v1", "v2"], lease_seconds=3)  # renewing takes nothing over
+    assert services.leases_claim(worker_id="a", virtual_ids=["v1"], lease_seconds=3) == set()  # nor does being refused
+    assert HistoryEntry.objects.count() == 2
 
 
 def test_the_history_api_pages_newest_first(client, strip):

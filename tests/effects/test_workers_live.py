@@ -10,8 +10,9 @@ import signal
 
 import pytest
 from asgiref.sync import sync_to_async
+from django.db.models.functions import Now
 
-from effects.models import Lease
+from effects.models import HistoryEntry, Lease
 from tests.conftest import http, wait_until
 from tests.effects.standins import ddp_listener, interleaved, runs_and_gaps
 
@@ -24,12 +25,23 @@ TAKE_OVER_BOUND = 5.0  # what the README promises for a dead worker's virtuals
 
 async def lease_counts():
     """{worker pid: how many virtuals it holds}, from the leases that have not expired."""
-    holders = await sync_to_async(list)(Lease.objects.exclude(worker_id="").values_list("worker_id", flat=True))
+    holders = await sync_to_async(list)(Lease.objects.filter(expires_at__gt=Now()).values_list("worker_id", flat=True))
     counts = {}
     for worker_id in holders:
         pid = int(worker_id.split(":")[1])
         counts[pid] = counts.get(pid, 0) + 1
     return counts
+
+
+async def latest_entry():
+    return await HistoryEntry.objects.order_by("-id").values_list("id", flat=True).afirst()
+
+
+async def taken_over_from(pid, since):
+    """[why] of the history entries, after entry `since`, of virtuals taken over from the
+    worker with this pid."""
+    found = await sync_to_async(list)(HistoryEntry.objects.filter(kind="worker_took_over", id__gt=since).values_list("details", flat=True))
+    return sorted(details["why"] for details in found if int(details["previous"].split(":")[1]) == pid)
 
 
 async def spread_is(expected):
@@ -67,18 +79,20 @@ async def test_workers_share_the_virtuals_take_over_the_dead_ones_and_hand_over_
     hung.process.send_signal(signal.SIGCONT)
     await wait_until(lambda: spread_is(pids), timeout=15, what="the woken worker back with its share")
 
-    killed = workers[0]
+    killed, before_kill = workers[0], await latest_entry()
     os.kill(killed.process.pid, signal.SIGKILL)
     killed.process.wait()
     pids.remove(killed.process.pid)
     await wait_until(lambda: spread_is(pids), timeout=15, what="the dead worker's virtuals on the 3 others")
 
-    stopped = workers[1]
+    stopped, before_stop = workers[1], await latest_entry()
     stopped.process.send_signal(signal.SIGTERM)
     assert stopped.process.wait(10) == 0
     pids.remove(stopped.process.pid)
     await wait_until(lambda: spread_is(pids), timeout=15, what="the stopped worker's virtuals on the 2 others")
     assert "Traceback" not in stopped.log_text()
+    assert await taken_over_from(killed.process.pid, before_kill) == ["its lease expired"] * 3
+    assert await taken_over_from(stopped.process.pid, before_stop) == ["released"] * 4
     await asyncio.sleep(1.0)  # frames after the last hand-over
 
     for (transport, listener), since in zip(listeners, settled):
