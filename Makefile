@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test test-fast migrate superuser bench-realtime bench-previews bench-audio bench-scale bench-render bench-ddp clean
+.PHONY: run test test-fast migrate superuser bench-realtime bench-previews bench-audio bench-scale bench-render bench-ddp bench-history clean
 
 $(VENV)/installed: requirements.txt requirements-ui.txt
 	python3 -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-scale: $(VENV)/installed
 
 bench-render: $(VENV)/installed
 	bench/render.sh
+
+bench-history: $(VENV)/installed
+	bench/history.sh
 
 bench-ddp: $(VENV)/installed
 	$(PY) bench/ddp.py
