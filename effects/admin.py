@@ -2,11 +2,14 @@
 goes through effects.services, so the admin fires the same events and tells the render
 worker, as the REST API does."""
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.timezone import localtime
 
 from effects import services
 from effects.base import EFFECTS
@@ -46,7 +49,7 @@ class DeviceAdmin(admin.ModelAdmin):
     @admin.display(description="last failure")
     def last_failure(self, obj):
         failure = HistoryEntry.objects.filter(object_type="device", object_id=obj.id, kind="offline").first()
-        return "—" if failure is None else f"{failure.at:%Y-%m-%d %H:%M:%S}: {failure.details.get('reason', 'no reason given')}"
+        return "—" if failure is None else f"{localtime(failure.at):%Y-%m-%d %H:%M:%S}: {failure.details.get('reason', 'no reason given')}"
 
     @admin.display(description="history")
     def history(self, obj):
@@ -273,10 +276,30 @@ class UserColorAdmin(admin.ModelAdmin):
         services.user_colors_delete(names=list(queryset.values_list("name", flat=True)))
 
 
+RECENT_HISTORY = 10
+
+
 def history_link(object_type, object_id):
+    """A link to the object's whole history, then its latest entries."""
+    entries = HistoryEntry.objects.filter(object_type=object_type, object_id=object_id)
     url = reverse("admin:effects_historyentry_changelist") + f"?object_type__exact={object_type}&object_id={object_id}"
-    count = HistoryEntry.objects.filter(object_type=object_type, object_id=object_id).count()
-    return format_html('<a href="{}">{} {}</a>', url, count, "entry" if count == 1 else "entries")
+    count = entries.count()
+    link = format_html('<a href="{}">{} {}</a>', url, count, "entry" if count == 1 else "entries")
+    if not count:
+        return link
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (f"{localtime(entry.at):%Y-%m-%d %H:%M:%S}", entry.get_kind_display(), entry.source, entry.user or entry.client_ip or "—", json.dumps(entry.details)[:200])
+            for entry in entries.select_related("user")[:RECENT_HISTORY]
+        ),
+    )
+    return format_html(
+        '{}, the latest:<table class="recent-history"><thead><tr><th>at</th><th>what</th><th>source</th><th>who</th><th>details</th></tr></thead><tbody>{}</tbody></table>',
+        link,
+        rows,
+    )
 
 
 @admin.register(HistoryEntry)

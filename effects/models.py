@@ -444,6 +444,10 @@ class LeaseQuerySet(models.QuerySet):
         wanted.filter(expires_at__lt=Now()).update(worker_id=worker_id, expires_at=expires_at, taken_at=Now())
         return set(wanted.filter(worker_id=worker_id).values_list("virtual_id", flat=True))
 
+    def held(self):
+        """The leases that have not expired (nor been released)."""
+        return self.filter(expires_at__gt=Now())
+
     def release(self, *, worker_id, virtual_ids=None):
         """Give up the worker's leases (all of them by default): others may take them at
         once. The row keeps its last holder, for the next one's history entry."""

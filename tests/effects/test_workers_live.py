@@ -10,7 +10,6 @@ import signal
 
 import pytest
 from asgiref.sync import sync_to_async
-from django.db.models.functions import Now
 
 from effects.models import HistoryEntry, Lease
 from tests.conftest import http, wait_until
@@ -25,7 +24,7 @@ TAKE_OVER_BOUND = 5.0  # what the README promises for a dead worker's virtuals
 
 async def lease_counts():
     """{worker pid: how many virtuals it holds}, from the leases that have not expired."""
-    holders = await sync_to_async(list)(Lease.objects.filter(expires_at__gt=Now()).values_list("worker_id", flat=True))
+    holders = await sync_to_async(list)(Lease.objects.held().values_list("worker_id", flat=True))
     counts = {}
     for worker_id in holders:
         pid = int(worker_id.split(":")[1])

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(trans
 
 async def held_by():
     """{virtual id: worker id} of the leases held now."""
-    return await sync_to_async(lambda: dict(Lease.objects.exclude(worker_id="").values_list("virtual_id", "worker_id")))()
+    return await sync_to_async(lambda: dict(Lease.objects.held().values_list("virtual_id", "worker_id")))()
 
 
 async def test_the_operators_page_follows_processes_clients_and_workers(live_servers, live_workers, settings):
