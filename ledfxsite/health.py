@@ -81,5 +81,6 @@ def render_workers():
     live = Worker.objects.live(lease_seconds=settings.RENDER_LEASE_SECONDS).count()
     rendering = 0 if CoreConfig.current().paused else Virtual.objects.filter(active=True).exclude(effect_type="").count()
     if rendering and not live:
-        raise Unhealthy(f"{rendering} virtuals should render and no render worker beat within {settings.RENDER_LEASE_SECONDS:g} s")
+        virtuals = "1 virtual should" if rendering == 1 else f"{rendering} virtuals should"
+        raise Unhealthy(f"{virtuals} render and no render worker beat within {settings.RENDER_LEASE_SECONDS:g} s")
     return {"live": live}

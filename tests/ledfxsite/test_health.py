@@ -50,7 +50,7 @@ async def test_healthz_is_503_when_virtuals_should_render_and_no_worker_beats(se
     await render_a_strip(server)
     status, body = await get(server, "/healthz")
     assert status == 503
-    assert body["checks"]["render_workers"] == {"ok": False, "reason": "1 virtuals should render and no render worker beat within 3 s"}
+    assert body["checks"]["render_workers"] == {"ok": False, "reason": "1 virtual should render and no render worker beat within 3 s"}
 
 
 async def test_healthz_without_a_render_worker_is_healthy_while_nothing_should_render(server, settings):
