@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test test-fast migrate superuser bench-realtime bench-previews bench-audio bench-scale bench-render bench-ddp bench-history clean
+.PHONY: run test test-fast test-fuzz migrate superuser bench-realtime bench-previews bench-audio bench-scale bench-render bench-ddp bench-history clean
 
 $(VENV)/installed: requirements.txt requirements-ui.txt
 	python3 -m venv $(VENV)
@@ -26,6 +26,10 @@ test: $(VENV)/installed
 # The in-process tests only (no daphne, redis-server or worker processes): seconds.
 test-fast: $(VENV)/installed
 	$(VENV)/bin/pytest -m "not live"
+
+# The generated-input tests with 10,000 cases each instead of the suite's 2,000 (minutes).
+test-fuzz: $(VENV)/installed
+	FUZZ_EXAMPLES=10000 $(VENV)/bin/pytest tests/clients/test_fuzz.py
 
 bench-realtime: $(VENV)/installed
 	bench/realtime.sh
