@@ -296,8 +296,8 @@ class Renderer:
 
     async def record_transitions(self):
         """Record the queued changes, all of them in one transaction; the changes seen
-        meanwhile make the next batch. A failed batch is tried again a second later (it
-        is idempotent) until the renderer stops."""
+        meanwhile make the next batch. A failed batch (its transaction rolled back) is
+        tried again a second later, until the renderer stops."""
         try:
             while self.transitions:
                 batch = list(self.transitions)
