@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8888
 
-.PHONY: run test test-fast test-fuzz migrate superuser bench-realtime bench-previews bench-audio bench-scale bench-render bench-ddp bench-history clean
+.PHONY: run test test-fast test-fuzz migrate superuser bench-realtime bench-previews bench-audio bench-scale bench-render bench-ddp bench-history bench-ledfx-api clean
 
 $(VENV)/installed: requirements.txt requirements-ui.txt
 	python3 -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-render: $(VENV)/installed
 
 bench-history: $(VENV)/installed
 	bench/history.sh
+
+bench-ledfx-api: $(VENV)/installed
+	bench/ledfx_api.sh
 
 bench-ddp: $(VENV)/installed
 	$(PY) bench/ddp.py
