@@ -81,21 +81,35 @@ def mismatch(case, response):
         for key, value in expected.items():
             got = answer.get(key)
             if isinstance(got, dict) and key in answer:
-                if not (isinstance(value, dict) and value.items() <= got.items()):
-                    return f"{key}: {first_difference(value, got, key)}"
+                if not isinstance(value, dict):
+                    return f"{key}: expected {value!r}, got an object"
+                if not value.items() <= got.items():
+                    return first_difference(value, got, key)
             elif key not in answer or got != value:
                 return f"{key}: expected {value!r}, got {got!r}"
     return None
 
 
 def first_difference(expected, got, path):
+    """Where `got` differs from `expected` at the top level of an object (as LedFx's subset
+    check, which compares each value whole), then key by key down to the difference."""
+    for key, value in expected.items():
+        if key not in got:
+            return f"{path}.{key} missing"
+        if got[key] != value:
+            return difference(value, got[key], f"{path}.{key}")
+    return None
+
+
+def difference(expected, got, path):
     if isinstance(expected, dict) and isinstance(got, dict):
-        for key, value in expected.items():
+        for key in [*expected, *(key for key in got if key not in expected)]:
             if key not in got:
                 return f"{path}.{key} missing"
-            if got[key] != value:
-                return first_difference(value, got[key], f"{path}.{key}")
-        return None
+            if key not in expected:
+                return f"{path}.{key} not expected (got {got[key]!r})"
+            if got[key] != expected[key]:
+                return difference(expected[key], got[key], f"{path}.{key}")
     return f"{path}: expected {expected!r}, got {got!r}"
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.decorators import sync_and_async_middleware
 
 from effects.models import HistoryEntry
-from ledfxsite.scopes import client_ip
+from ledfxsite.scopes import request_ip
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,9 @@ def source_of(request):
 def actor_of(request, source):
     """The request's actor: the user of a session or an API token (ledfxsite.access) and the
     client's address. Sync code only (the session's user may be read from the database)."""
-    scope = getattr(request, "scope", {"client": (request.META.get("REMOTE_ADDR", ""), 0)})
-    user = scope.get("user") or getattr(request, "user", None)
+    user = getattr(request, "scope", {}).get("user") or getattr(request, "user", None)
     user_id = user.pk if user is not None and user.is_authenticated else None
-    return Actor(source, user_id, client_ip(scope, settings.TRUSTED_PROXIES))
+    return Actor(source, user_id, request_ip(request, settings.TRUSTED_PROXIES))
 
 
 def acting_for(request):

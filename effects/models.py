@@ -169,7 +169,7 @@ class Device(models.Model):
             "config": {
                 "name": self.name,
                 "pixel_count": self.pixel_count,
-                "rows": self.rows,
+                **({"rows": self.rows} if self.rows > 1 else {}),  # LedFx's strips have no rows
                 "refresh_rate": self.refresh_rate,
                 **({"ip_address": self.ip_address} if self.ip_address else {}),
                 **self.config,

@@ -2,8 +2,12 @@
 as LedFx 2.2, with its failures made readable (a bad value names its field, never a
 Python error text, never a 500, and a refused effect leaves the current one running)."""
 
+import logging
+import threading
+import time
 from functools import wraps
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.http.request import split_domain_port
 from django.views.decorators.csrf import csrf_exempt
@@ -14,8 +18,12 @@ from effects.base import EFFECTS
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, HistoryEntry, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
+from ledfxsite.constants import CLIENT_LOG_SECONDS, MAX_CLIENT_LOG_LENGTH
 from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object, json_value
 from ledfxsite.schema import Field, Invalid, Schema
+from ledfxsite.scopes import request_ip
+
+logger = logging.getLogger(__name__)
 
 API_VERSION = "2.2.1"
 # The version of LedFx 2.2.1's stored configuration, which its UI reads from /api/config.
@@ -88,14 +96,17 @@ def virtual_or_error(virtual_id):
 
 
 def device_listing(device, virtuals):
-    on_device = [virtual for virtual in virtuals if any(segment[0] == device.id for segment in virtual.segments)]
+    """As LedFx lists a device: its `virtuals` are those streaming to it now (LedFx
+    registers a virtual's segments on a device when it starts and drops them when it
+    stops), and so are its `active_virtuals`."""
+    streaming = [virtual.id for virtual in virtuals if virtual.active and any(segment[0] == device.id for segment in virtual.segments)]
     return {
         "config": device.as_ledfx()["config"],
         "id": device.id,
         "type": device.type,
         "online": device.online,
-        "virtuals": [virtual.id for virtual in on_device],
-        "active_virtuals": [virtual.id for virtual in on_device if virtual.active],
+        "virtuals": streaming,
+        "active_virtuals": streaming,
     }
 
 
@@ -493,3 +504,40 @@ def query_number(value):
         return int(value)
     except ValueError:
         return value
+
+
+class ClientLogLimit:
+    """When each client address may next log a line (this process's count)."""
+
+    def __init__(self):
+        self.next_allowed = {}
+        self.lock = threading.Lock()
+
+    def allow(self, address):
+        now = time.monotonic()
+        with self.lock:
+            self.next_allowed = {key: until for key, until in self.next_allowed.items() if until > now}
+            if address in self.next_allowed:
+                return False
+            self.next_allowed[address] = now + CLIENT_LOG_SECONDS
+            return True
+
+
+client_log_limit = ClientLogLimit()
+
+
+@ledfx_endpoint("POST")
+def client_log(request):
+    """A line of a client's log into ours (LedFx's POST /api/log {"text"}): its printable
+    ASCII only, cut to MAX_CLIENT_LOG_LENGTH, one a second from a client address."""
+    text = json_object(request.body).get("text", "")
+    if not isinstance(text, str):
+        raise ServiceError("Text must be an ASCII string.")
+    line = "".join(character for character in text.strip() if " " <= character <= "~")[:MAX_CLIENT_LOG_LENGTH]
+    if not line:
+        raise ServiceError("Text must contain ASCII characters.")
+    address = request_ip(request, settings.TRUSTED_PROXIES)
+    if not client_log_limit.allow(address):
+        return JsonResponse({"status": "failed", "payload": {"type": "warning", "reason": "Rate limit exceeded. Try again later."}})
+    logger.info("client log from %s: %s", address, line)
+    return JsonResponse({"status": "success"})

@@ -33,6 +33,11 @@ MAX_CLIENT_NAME_LENGTH = 100
 # "Name (2)" ... "Name (1000)", then set_client_info gives up.
 NAME_CONFLICT_ATTEMPTS = 1000
 
+# POST /api/log (a client's log line into ours), as LedFx 2.2: printable ASCII, cut to this
+# length, at most one line per second from a client address.
+MAX_CLIENT_LOG_LENGTH = 200
+CLIENT_LOG_SECONDS = 1.0
+
 # Devices: the largest WLED build drives 16384 LEDs; 240 fps is beyond any LED protocol's use.
 MAX_PIXELS = 16384
 MAX_REFRESH_RATE = 240

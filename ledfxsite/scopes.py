@@ -35,3 +35,10 @@ def client_ip(scope, trusted_proxies):
         return str(ipaddress.ip_address(first_hop))
     except ValueError:
         return peer
+
+
+def request_ip(request, trusted_proxies):
+    """client_ip of a Django request: from its ASGI scope, or REMOTE_ADDR (a WSGI request,
+    such as the test client's)."""
+    scope = getattr(request, "scope", None) or {"client": (request.META.get("REMOTE_ADDR", ""), 0)}
+    return client_ip(scope, trusted_proxies)

@@ -95,6 +95,18 @@ def test_listing_devices(client):
     }
 
 
+def test_a_device_lists_only_the_virtuals_streaming_to_it_and_a_strip_has_no_rows(client):
+    call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Strip", "pixel_count": 30}})
+    assert call(client, "GET", "/api/devices")[1]["devices"]["strip"] == {
+        "config": {"name": "Strip", "pixel_count": 30, "refresh_rate": 62},
+        "id": "strip",
+        "type": "dummy",
+        "online": True,
+        "virtuals": [],
+        "active_virtuals": [],
+    }
+
+
 def test_get_device_is_its_bare_config(client):
     create_matrix(client)
     assert call(client, "GET", "/api/devices/matrix-1") == (200, {"name": "Matrix 1", "pixel_count": 1024, "rows": 32, "refresh_rate": 62})
