@@ -1,30 +1,81 @@
 """The effect base class, its declared config schema, and the registry.
 
 An effect renders a frame of `rows x columns` pixels for a time in seconds, as uint8
-(pixels, 3), row-major. Effects that LedFx drives from audio run here from time or a
+(pixels, 3), row-major; LedFx's base options (blur, flip, mirror, brightness, background)
+are applied to every effect's frames by one stage, `Finish`. Effects that LedFx drives from audio run here from time or a
 seeded synthetic signal: the same seed and the same times give the same frames.
 """
 
 import numpy as np
 
+from ledfxsite.colors import parse_color
 from ledfxsite.schema import Field, Schema
 
 EFFECTS = {}
-DIAG = Field("diag", "bool", False, "Send virtual_diag render statistics once per second")
+# LedFx's options of every effect, with its names, defaults and ranges; `Finish` applies them.
+BASE_OPTIONS = (
+    Field("blur", "float", 0.0, "Amount to blur the effect", 0.0, 10.0),
+    Field("flip", "bool", False, "Flip the effect"),
+    Field("mirror", "bool", False, "Mirror the effect"),
+    Field("brightness", "float", 1.0, "Brightness of strip", 0.0, 1.0),
+    Field("background_color", "color", "#000000", "Apply a background color"),
+    Field("background_brightness", "float", 1.0, "Brightness of the background color", 0.0, 1.0),
+    Field("diag", "bool", False, "Send virtual_diag render statistics once per second"),
+)
 
 
 def register(effect_class):
-    """Add an effect to the registry; its options and `diag` become its config schema."""
-    effect_class.config_schema = Schema(*effect_class.options, DIAG)
+    """Add an effect to the registry; its options and the base options make its config schema."""
+    effect_class.config_schema = Schema(*effect_class.options, *BASE_OPTIONS)
     EFFECTS[effect_class.id] = effect_class
     return effect_class
+
+
+def gaussian_kernel(sigma, length):
+    """A normalised Gaussian of standard deviation `sigma` pixels, cut at four sigmas and
+    to at most `length` taps (an odd number, so that it stays centred)."""
+    radius = min(int(4 * sigma + 0.5), (length - 1) // 2)
+    offsets = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-(offsets**2) / (2 * sigma**2))
+    return kernel / kernel.sum()
+
+
+class Finish:
+    """The base options of an effect's config applied to its frames, in LedFx's order:
+    flip (reverse the pixels), mirror (the frame and its reverse interleaved, each pixel
+    the brighter of a pair: symmetric about the middle), background colour times its
+    brightness added, brightness, then a Gaussian blur of `blur` pixels. A 2-D effect's
+    frame is treated as the strip its rows make end to end, as LedFx does."""
+
+    def __init__(self, config, pixel_count):
+        self.flip = config["flip"]
+        self.mirror = config["mirror"]
+        self.background = np.array(parse_color(config["background_color"]), dtype=np.float64) * config["background_brightness"]
+        self.brightness = config["brightness"]
+        self.kernel = gaussian_kernel(config["blur"], pixel_count) if config["blur"] > 0 and pixel_count > 3 else None
+        self.changes_nothing = not (self.flip or self.mirror or self.background.any() or self.brightness < 1.0 or self.kernel is not None)
+
+    def __call__(self, frame):
+        if self.changes_nothing:
+            return frame
+        pixels = frame.astype(np.float64)
+        if self.flip:
+            pixels = pixels[::-1]
+        if self.mirror:
+            both = np.concatenate((pixels[::-1], pixels))
+            pixels = np.maximum(both[0::2], both[1::2])
+        pixels = pixels + self.background
+        pixels *= self.brightness
+        if self.kernel is not None:
+            pixels = np.stack([np.convolve(pixels[:, channel], self.kernel, mode="same") for channel in range(3)], axis=1)
+        return np.clip(pixels, 0, 255).astype(np.uint8)  # truncated, as LedFx's outputs do
 
 
 class Effect:
     id = ""
     name = ""
     category = "1D"  # or "2D": laid out as a matrix of `rows` rows
-    options = ()  # ledfxsite.schema.Field each; `diag` is added to every effect
+    options = ()  # ledfxsite.schema.Field each; BASE_OPTIONS are added to every effect
     # Effects that listen get the analysed audio for each frame in `audio`, set by the render
     # loop (effects.audio_effects); the others never ask for it.
     listens = False
@@ -35,6 +86,7 @@ class Effect:
         self.columns = columns
         self.pixel_count = rows * columns
         self.config = self.validate(config or {})
+        self.finish = Finish(self.config, self.pixel_count)
         self.random = np.random.default_rng(seed)
         self.last_t = None
         self.owed = 0.0
@@ -50,10 +102,16 @@ class Effect:
 
     def update(self, config):
         self.config = self.validate(config)
+        self.finish = Finish(self.config, self.pixel_count)
         self.setup()
 
     def render(self, t):
+        """The effect's own frame at time t (seconds)."""
         raise NotImplementedError
+
+    def pixels(self, t):
+        """The frame that goes out: render(t) with the base options applied."""
+        return self.finish(self.render(t))
 
     def elapsed(self, t):
         """Seconds since the previous frame (0 on the first), for effects with state."""

@@ -388,7 +388,7 @@ class VirtualLoop:
             if self.effect.listens:
                 self.effect.audio, self.audio_seen = self.renderer.audio.for_frame(self.audio_seen)
             render_start = time.perf_counter()
-            frame = self.effect.render(render_start - self.started)
+            frame = self.effect.pixels(render_start - self.started)
             render_end = time.perf_counter()
             with self.renderer.lock:
                 if self.stopped:

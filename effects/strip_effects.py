@@ -51,14 +51,11 @@ class Gradient(StripEffect):
 class SingleColor(StripEffect):
     id = "singleColor"
     name = "Single Color"
-    options = (
-        Field("color", "color", "#ff0000", "The colour"),
-        Field("brightness", "float", 1.0, "Brightness", 0.0, 1.0),
-    )
+    options = (Field("color", "color", "#ff0000", "The colour"),)  # dimmed by the base brightness
 
     def setup(self):
         super().setup()
-        color = np.array(parse_color(self.config["color"]), dtype=np.float64) * self.config["brightness"]
+        color = np.array(parse_color(self.config["color"]), dtype=np.float64)
         self.frame = to_pixels(np.broadcast_to(color, (self.pixel_count, 3)))
 
     def render(self, t):

@@ -29,6 +29,9 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 # tests/test_deployment.py); only the bind address and port differ.
 DAPHNE_APPLICATION = "ledfxsite.asgi:application"
 
+# LedFx's options of every effect, at their defaults (LedFx 2.2's effect base schema).
+EFFECT_BASE_DEFAULTS = {"blur": 0.0, "flip": False, "mirror": False, "brightness": 1.0, "background_color": "#000000", "background_brightness": 1.0, "diag": False}
+
 
 def daphne_command(host, port):
     return ["daphne", "-b", host, "-p", str(port), DAPHNE_APPLICATION]

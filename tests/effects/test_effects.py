@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from effects.base import EFFECTS
+from effects.base import EFFECTS, Finish
 from effects.matrix_effects import ValueNoise
 from ledfxsite.schema import Invalid
+from tests.conftest import EFFECT_BASE_DEFAULTS
 
 SIZES = [(1, 300), (32, 32), (16, 48)]
 TIMES = [i / 62 for i in range(40)]
@@ -62,7 +63,7 @@ def test_defaults_fill_in_every_option(effect_id):
         ("rainbow", {"speed": 50}, "speed: must be a number between 0 and 10 (got 50)"),
         ("rainbow", {"speed": "fast"}, "speed: must be a number between 0 and 10 (got 'fast')"),
         ("rainbow", {"diag": "yes"}, "diag: must be true or false (got 'yes')"),
-        ("rainbow", {"sped": 1}, "sped: unknown key (known keys: speed, frequency, diag)"),
+        ("rainbow", {"sped": 1}, "sped: unknown key (known keys: speed, frequency, blur, flip, mirror, brightness, background_color, background_brightness, diag)"),
         ("singleColor", {"color": "#12345"}, "color: '#12345' is not a colour"),
         ("gradient", {"gradient": "linear-gradient(90deg, nothing 0%)"}, "gradient: 'nothing' is not a colour"),
         ("digitalrain2d", {"tail": 2.5}, "tail: must be a whole number between 1 and 64 (got 2.5)"),
@@ -82,7 +83,7 @@ def test_every_bad_field_is_reported_at_once():
 
 
 def test_single_color_is_exactly_its_colour_at_its_brightness():
-    frame = EFFECTS["singleColor"](rows=1, columns=4, config={"color": "#ff8000", "brightness": 0.5}).render(0.0)
+    frame = EFFECTS["singleColor"](rows=1, columns=4, config={"color": "#ff8000", "brightness": 0.5}).pixels(0.0)
     assert frame.tolist() == [[127, 64, 0]] * 4
 
 
@@ -155,3 +156,71 @@ def test_noise2d_grid_noise_is_trilinear_value_noise_at_any_z():
     grid = noise.over(x, y)
     for z in (0.0, 0.25, 0.999, 1.0, 3.7, 2.2, 300.5, -1.5):
         np.testing.assert_allclose(grid(z), direct(z), rtol=0, atol=1e-12)
+
+
+# --- LedFx's base options, applied to every effect's frames (effects.base.Finish)
+
+RAMP = np.array([[10, 0, 0], [20, 0, 0], [30, 0, 0], [40, 0, 0]], dtype=np.uint8)
+
+
+def finished(frame=RAMP, **options):
+    config = EFFECTS["rainbow"].validate(options)
+    return Finish(config, len(frame))(frame.copy())
+
+
+def reds(frame):
+    return frame[:, 0].tolist()
+
+
+def test_the_base_options_at_their_defaults_change_nothing():
+    assert reds(finished()) == [10, 20, 30, 40]
+    assert Finish(EFFECTS["rainbow"].validate({}), 4).changes_nothing
+
+
+def test_flip_reverses_the_pixels():
+    assert reds(finished(flip=True)) == [40, 30, 20, 10]
+
+
+def test_mirror_is_symmetric_keeping_the_brighter_of_each_pair():
+    assert reds(finished(mirror=True)) == [40, 20, 20, 40]  # pairs of 40 30 20 10 10 20 30 40
+    assert reds(finished(mirror=True, flip=True)) == [20, 40, 40, 20]  # flipped first: pairs of 10 20 30 40 40 30 20 10
+
+
+def test_the_background_is_added_before_the_brightness():
+    frame = finished(background_color="#000a14", background_brightness=0.5, brightness=0.5)
+    assert frame.tolist() == [[5, 2, 5], [10, 2, 5], [15, 2, 5], [20, 2, 5]]  # ((r, 0, 0) + (0, 5, 10)) / 2, truncated
+
+
+def test_blur_spreads_a_lit_pixel_as_a_gaussian():
+    lit = np.zeros((9, 3), dtype=np.uint8)
+    lit[4] = 100
+    assert reds(finished(lit, blur=1.0)) == [0, 0, 5, 24, 39, 24, 5, 0, 0]  # 100 x N(0, 1) at 0, 1, 2, 3 pixels, truncated
+
+
+def test_blur_leaves_three_pixels_or_fewer_alone():
+    assert reds(finished(RAMP[:3], blur=5.0)) == [10, 20, 30]
+
+
+@pytest.mark.parametrize("option, value, accepted", [
+    ("brightness", 0.0, True), ("brightness", 1.0, True), ("brightness", 1.01, False), ("brightness", -0.1, False),
+    ("blur", 10.0, True), ("blur", 10.5, False), ("background_brightness", 1.0, True), ("background_brightness", 1.5, False),
+    ("background_color", "red", True), ("background_color", "#12345", False), ("flip", True, True), ("flip", "yes", False),
+])
+def test_the_base_options_have_ledfxs_ranges(option, value, accepted):
+    if accepted:
+        assert EFFECTS["fire"].validate({option: value})[option] == value
+    else:
+        with pytest.raises(Invalid, match=option):
+            EFFECTS["fire"].validate({option: value})
+
+
+def test_every_effect_takes_the_base_options_with_ledfxs_defaults():
+    for effect_class in EFFECTS.values():
+        config = effect_class.validate({})
+        assert {name: config[name] for name in EFFECT_BASE_DEFAULTS} == EFFECT_BASE_DEFAULTS, effect_class.id
+
+
+def test_an_effects_pixels_are_its_frame_finished():
+    effect = EFFECTS["singleColor"](rows=1, columns=4, config={"color": "#ff0000", "brightness": 0.5, "background_color": "#0000ff", "background_brightness": 0.2})
+    assert effect.render(0.0).tolist() == [[255, 0, 0]] * 4
+    assert effect.pixels(0.0).tolist() == [[127, 0, 25]] * 4  # (255, 0, 51) / 2

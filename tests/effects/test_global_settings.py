@@ -67,3 +67,10 @@ async def test_global_pause_stops_every_frame_and_resume_brings_them_back(server
     assert len(white_strip.frames) == sent
     assert await rest(server, "PUT", "/api/virtuals", {}) == {"status": "success", "paused": False}
     await next_frame(white_strip)
+
+
+async def test_an_effects_base_options_shape_what_devices_get(server, white_strip):
+    await frame_settles_at(white_strip, bytes([255] * 30))
+    changed = await rest(server, "PUT", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"brightness": 0.5, "background_color": "#0000ff", "background_brightness": 0.2}})
+    assert changed["status"] == "success", changed
+    await frame_settles_at(white_strip, bytes([127, 127, 153] * 10))  # (255, 255, 255 + 51) / 2: clipped only at the end, as LedFx

@@ -3,6 +3,7 @@
 import pytest
 
 from effects.models import Scene, UserColor, UserPreset, Virtual
+from tests.conftest import EFFECT_BASE_DEFAULTS
 from tests.effects.test_api import call, create_matrix
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def test_a_virtuals_presets_are_those_of_its_effect_with_the_running_one_marked(
     assert (status, answer["status"], answer["virtual"], answer["effect"]) == (200, "success", "matrix-1", "rainbow")
     presets = answer["ledfx_presets"]
     assert list(presets) == ["reset", "slow-wash", "party"]
-    assert presets["reset"] == {"name": "reset", "config": {"speed": 1.0, "frequency": 1.0, "diag": False}, "active": False}
+    assert presets["reset"] == {"name": "reset", "config": {**EFFECT_BASE_DEFAULTS, "speed": 1.0, "frequency": 1.0}, "active": False}
     assert presets["party"]["active"] is True and presets["slow-wash"]["active"] is False
     assert answer["user_presets"] == {}
 
@@ -40,7 +41,7 @@ def test_applying_a_builtin_preset_sets_its_whole_config(client):
     status, answer = call(client, "PUT", "/api/virtuals/matrix-1/presets", body)
     assert (status, answer["status"], answer["effect"]["type"]) == (200, "success", "rainbow")
     virtual = Virtual.objects.get(id="matrix-1")
-    assert (virtual.effect_type, virtual.effect_config) == ("rainbow", {"speed": 0.2, "frequency": 0.5, "diag": False})
+    assert (virtual.effect_type, virtual.effect_config) == ("rainbow", {**EFFECT_BASE_DEFAULTS, "speed": 0.2, "frequency": 0.5})
 
 
 @pytest.mark.parametrize(
@@ -64,7 +65,7 @@ def test_saving_a_user_preset_then_applying_and_deleting_it(client):
     create_matrix(client)
     set_effect(client, "rainbow", {"speed": 7.5})
     status, answer = call(client, "POST", "/api/virtuals/matrix-1/presets", {"name": "My Fast One!"})
-    assert answer == {"status": "success", "preset": {"id": "my-fast-one", "name": "My Fast One!", "config": {"speed": 7.5, "frequency": 1.0, "diag": False}}}
+    assert answer == {"status": "success", "preset": {"id": "my-fast-one", "name": "My Fast One!", "config": {**EFFECT_BASE_DEFAULTS, "speed": 7.5, "frequency": 1.0}}}
     assert call(client, "POST", "/api/virtuals/matrix-1/presets", {"name": "my fast one"})[1]["preset"]["id"] == "my-fast-one"
     assert UserPreset.objects.count() == 1  # the same id replaces it
     set_effect(client, "noise2d")
