@@ -285,6 +285,17 @@ def virtual_effect_clear(*, virtual, cause=None):
 
 
 @transaction.atomic
+def virtual_effect_delete(*, virtual, effect_type):
+    """Forget an effect on a virtual (LedFx's effects/delete): cleared if it runs, and its
+    remembered config dropped, so that it comes back with its defaults."""
+    if virtual.effect_type == effect_type:
+        virtual_effect_clear(virtual=virtual)
+    virtual.effect_configs = {kept: config for kept, config in virtual.effect_configs.items() if kept != effect_type}
+    virtual.save(update_fields=["effect_configs"])
+    return virtual
+
+
+@transaction.atomic
 def virtual_set_active(*, virtual, active):
     """Switch a virtual on or off; switched on after its effect was cleared, it plays its
     last effect again, with that effect's last config (LedFx's "play last")."""

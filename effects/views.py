@@ -208,6 +208,13 @@ def virtual_effects(request, virtual_id, body=None):
     return succeeded(effect=virtual.effect_as_ledfx())
 
 
+@ledfx_endpoint("POST", bodies={"POST": body(Field("type", "string", required=True))})
+def virtual_effect_delete(request, virtual_id, body=None):
+    """Forget an effect on a virtual: stopped if it runs, its remembered config dropped."""
+    services.virtual_effect_delete(virtual=virtual_or_error(virtual_id), effect_type=body["type"])
+    return JsonResponse({"status": "success"})
+
+
 @ledfx_endpoint("GET")
 def effects(request):
     running = Virtual.objects.exclude(effect_type="")

@@ -113,6 +113,40 @@ def test_last_effect_survives_a_stop_and_plays_again_as_it_was(client):
     assert (virtual.effect_type, virtual.active, virtual.effect_config["speed"]) == ("rainbow", True, 1.0)
 
 
+@pytest.mark.parametrize("forget, speed", [(False, 2.5), (True, 1.0)])
+def test_deleting_an_effect_from_a_virtual_forgets_its_config(client, forget, speed):
+    create_matrix(client)
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow", "config": {"speed": 2.5}})
+    call(client, "DELETE", "/api/virtuals/matrix-1/effects")
+    if forget:
+        assert call(client, "POST", "/api/virtuals/matrix-1/effects/delete", {"type": "rainbow"}) == (200, {"status": "success"})
+    call(client, "PUT", "/api/virtuals/matrix-1", {"active": True})  # plays the last effect, with its remembered config if any
+    assert call(client, "GET", "/api/virtuals/matrix-1/effects")[1]["effect"]["config"]["speed"] == speed
+
+
+def test_deleting_the_running_effect_stops_it_and_another_is_left_alone(client):
+    create_matrix(client)
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow", "config": {"speed": 2.5}})
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "noise2d"})
+    call(client, "POST", "/api/virtuals/matrix-1/effects/delete", {"type": "rainbow"})
+    assert call(client, "GET", "/api/virtuals/matrix-1/effects")[1]["effect"]["type"] == "noise2d"
+    assert call(client, "POST", "/api/virtuals/matrix-1/effects/delete", {"type": "noise2d"}) == (200, {"status": "success"})
+    assert call(client, "GET", "/api/virtuals/matrix-1/effects")[1] == {"effect": {}}
+    assert Virtual.objects.get(id="matrix-1").effect_configs == {}
+
+
+@pytest.mark.parametrize(
+    "path, body, reason",
+    [
+        ("/api/virtuals/matrix-1/effects/delete", {}, 'Required attribute "type" was not provided'),
+        ("/api/virtuals/nope/effects/delete", {"type": "rainbow"}, "Virtual with ID nope not found"),
+    ],
+)
+def test_deleting_an_effect_needs_its_type_and_a_virtual(client, path, body, reason):
+    create_matrix(client)
+    assert call(client, "POST", path, body) == (200, {"status": "failed", "payload": {"type": "error", "reason": reason}})
+
+
 def test_the_virtual_config_keys_the_ui_edits_are_kept(client):
     create_matrix(client)
     status, answer = call(
