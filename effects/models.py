@@ -33,6 +33,8 @@ DEVICE_FIELDS = (
     Field("pixel_count", "int", 1, "Number of individual pixels", 1, MAX_PIXELS, required=True),
     Field("rows", "int", 1, "Rows of a matrix; 1 for a strip (at most the pixel count)", 1, MAX_PIXELS),
     Field("refresh_rate", "int", DEFAULT_REFRESH_RATE, "Target rate that pixels are sent to the device", 1, MAX_REFRESH_RATE),
+    Field("icon_name", "string", "mdi:led-strip", "https://material-ui.com/components/material-icons/", max_length=100),
+    Field("center_offset", "int", 0, "Number of pixels from the perceived center of the device", -MAX_PIXELS, MAX_PIXELS),
 )
 DEVICE_ADDRESS = Field("ip_address", "string", "", "Hostname or IP address of the device", max_length=255)
 TYPE_OPTIONS = {

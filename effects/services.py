@@ -128,6 +128,7 @@ def device_store(*, device_type, config, info, online):
         rows=device.rows,
         segments=[[device.id, 0, device.pixel_count - 1, False]],
         is_device=device.id,
+        options={"icon_name": device.config["icon_name"]},  # as LedFx: the device's icon
     )
     record(object_type="device", object_id=device.id, kind="created", type=device_type, config=device.as_ledfx()["config"])
     record(object_type="virtual", object_id=virtual.id, kind="created", device=device.id)

@@ -34,7 +34,7 @@ def test_creating_a_device_answers_like_ledfx(client):
         "payload": {"type": "success", "reason": "Created device Matrix 1"},
         "device": {
             "type": "dummy",
-            "config": {"name": "Matrix 1", "pixel_count": 1024, "rows": 32, "refresh_rate": 62},
+            "config": {"name": "Matrix 1", "pixel_count": 1024, "rows": 32, "refresh_rate": 62, "icon_name": "mdi:led-strip", "center_offset": 0},
             "id": "matrix-1",
             "virtuals": [],
         },
@@ -86,7 +86,7 @@ def test_listing_devices(client):
     call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "plasma2d"})
     status, body = call(client, "GET", "/api/devices")
     assert body["devices"]["matrix-1"] == {
-        "config": {"name": "Matrix 1", "pixel_count": 1024, "rows": 32, "refresh_rate": 62},
+        "config": {"name": "Matrix 1", "pixel_count": 1024, "rows": 32, "refresh_rate": 62, "icon_name": "mdi:led-strip", "center_offset": 0},
         "id": "matrix-1",
         "type": "dummy",
         "online": True,
@@ -98,7 +98,7 @@ def test_listing_devices(client):
 def test_a_device_lists_only_the_virtuals_streaming_to_it_and_a_strip_has_no_rows(client):
     call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Strip", "pixel_count": 30}})
     assert call(client, "GET", "/api/devices")[1]["devices"]["strip"] == {
-        "config": {"name": "Strip", "pixel_count": 30, "refresh_rate": 62},
+        "config": {"name": "Strip", "pixel_count": 30, "refresh_rate": 62, "icon_name": "mdi:led-strip", "center_offset": 0},
         "id": "strip",
         "type": "dummy",
         "online": True,
@@ -109,7 +109,10 @@ def test_a_device_lists_only_the_virtuals_streaming_to_it_and_a_strip_has_no_row
 
 def test_get_device_is_its_bare_config(client):
     create_matrix(client)
-    assert call(client, "GET", "/api/devices/matrix-1") == (200, {"name": "Matrix 1", "pixel_count": 1024, "rows": 32, "refresh_rate": 62})
+    assert call(client, "GET", "/api/devices/matrix-1") == (
+        200,
+        {"name": "Matrix 1", "pixel_count": 1024, "rows": 32, "refresh_rate": 62, "icon_name": "mdi:led-strip", "center_offset": 0},
+    )
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])

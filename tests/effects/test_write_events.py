@@ -186,7 +186,7 @@ async def test_rest_creating_a_virtual(server, watch):
 async def test_rest_changing_a_virtual(server, watch):
     await make_strip()
     answer = watch.after(rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"name": "Renamed"}}))
-    assert await answer == ([{"event_type": "virtual_config_update", "virtual_id": "strip", "config": virtual_config("Renamed")}], ["strip"])
+    assert await answer == ([{"event_type": "virtual_config_update", "virtual_id": "strip", "config": {**virtual_config("Renamed"), "icon_name": "mdi:led-strip"}}], ["strip"])
 
 
 @pytest.mark.parametrize("active, paused", [(False, True), (True, False)])
