@@ -335,7 +335,7 @@ def virtual_save(*, virtual_id=None, config, segments):
     created = virtual._state.adding
     virtual.updated_at = timezone.now()
     virtual.save()
-    record(object_type="virtual", object_id=virtual.id, kind="created" if created else "edited", config=virtual.as_ledfx()["config"])
+    record(object_type="virtual", object_id=virtual.id, kind="created" if created else "edited", config=virtual.as_ledfx()["config"], segments=segments)
     after_commit(
         events=[("virtual_config_update", {"virtual_id": virtual.id, "config": virtual.as_ledfx()["config"]})],
         virtual_ids=[virtual.id],

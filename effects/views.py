@@ -174,18 +174,25 @@ def virtuals(request, body=None):
     verb = "Updated" if existing else "Created"
     return succeeded(
         payload={"type": "success", "reason": f"{verb} Virtual {virtual.id}"},
-        virtual={key: value for key, value in virtual.as_ledfx().items() if key in ("config", "id", "is_device")},
+        virtual={key: value for key, value in virtual.as_ledfx().items() if key in ("config", "id", "is_device", "auto_generated")},
     )
 
 
-@ledfx_endpoint("GET", "PUT", "DELETE", bodies={"PUT": body(Field("active", "bool", required=True))})
+@ledfx_endpoint(
+    "GET", "PUT", "POST", "DELETE", bodies={"PUT": body(Field("active", "bool", required=True)), "POST": body(Field("segments", "list", required=True))}
+)
 def virtual(request, virtual_id, body=None):
+    """GET a virtual, PUT {active} switches it on or off, POST {segments} replaces its
+    segments (as LedFx), DELETE removes it."""
     virtual = virtual_or_error(virtual_id)
     if request.method == "GET":
         return succeeded(**{virtual.id: virtual.as_ledfx()})
     if request.method == "PUT":
         services.virtual_set_active(virtual=virtual, active=body["active"])
         return succeeded(active=body["active"])
+    if request.method == "POST":
+        virtual = services.virtual_save(virtual_id=virtual.id, config=virtual.config, segments=body["segments"])
+        return succeeded(segments=virtual.segments)
     services.virtual_delete(virtual=virtual)
     return succeeded()
 

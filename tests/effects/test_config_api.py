@@ -186,3 +186,33 @@ def test_check_for_updates_says_honestly_that_it_does_not(client):
     status, answer = call(client, "GET", "/api/check_for_updates")
     assert (status, answer["status"], answer["payload"]["type"]) == (200, "success", "info")
     assert "does not check for updates" in answer["payload"]["reason"]
+
+
+def test_posting_segments_to_a_virtual_replaces_them(client):
+    for name in ("Left", "Right"):
+        call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": name, "pixel_count": 64}})
+    call(client, "POST", "/api/virtuals", {"config": {"name": "Both"}})
+    segments = [["left", 0, 63, False], ["right", 10, 19, True]]
+    assert call(client, "POST", "/api/virtuals/both", {"segments": segments}) == (200, {"status": "success", "segments": segments})
+    shown = call(client, "GET", "/api/virtuals/both")[1]["both"]
+    assert (shown["segments"], shown["pixel_count"], shown["config"]["name"]) == (segments, 74, "Both")
+
+
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ({}, 'Required attribute "segments" was not provided'),
+        ({"segments": [["left", 0, 64, False]]}, "segments[0]: pixels must satisfy 0 <= first <= last < 64"),
+        ({"segments": [["nope", 0, 1, False]]}, "segments[0]: no device 'nope'"),
+    ],
+)
+def test_bad_segments_are_refused_and_change_nothing(client, body, reason):
+    call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Left", "pixel_count": 64}})
+    assert call(client, "POST", "/api/virtuals/left", body) == (200, {"status": "failed", "payload": {"type": "error", "reason": reason}})
+    assert Virtual.objects.get(id="left").segments == [["left", 0, 63, False]]
+
+
+def test_a_created_virtual_is_answered_as_ledfx_does(client):
+    status, answer = call(client, "POST", "/api/virtuals", {"config": {"name": "first virt", "rows": 1}})
+    assert set(answer["virtual"]) == {"config", "id", "is_device", "auto_generated"}
+    assert (answer["virtual"]["id"], answer["virtual"]["is_device"], answer["virtual"]["auto_generated"]) == ("first-virt", False, False)
