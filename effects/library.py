@@ -40,6 +40,8 @@ BUILTIN_PRESETS = {
     "rainbow": {
         "slow-wash": {"name": "Slow wash", "config": {"speed": 0.2, "frequency": 0.5}},
         "party": {"name": "Party", "config": {"speed": 4.0, "frequency": 3.0}},
+        # LedFx's own "cascade", whose values LedFx's API tests (virtual_config) check.
+        "cascade": {"name": "Cascade", "config": {"speed": 0.3, "frequency": 0.32, "blur": 7.7, "mirror": True}},
     },
     "gradient": {
         "sunset-drift": {"name": "Sunset drift", "config": {"gradient": BUILTIN_GRADIENTS["Sunset"], "speed": 0.1}},

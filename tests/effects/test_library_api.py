@@ -44,6 +44,22 @@ def test_applying_a_builtin_preset_sets_its_whole_config(client):
     assert (virtual.effect_type, virtual.effect_config) == ("rainbow", {**EFFECT_BASE_DEFAULTS, "speed": 0.2, "frequency": 0.5})
 
 
+def test_ledfxs_cascade_preset_is_ledfxs_config(client):
+    create_matrix(client)
+    call(client, "PUT", "/api/virtuals/matrix-1/presets", {"category": "ledfx_presets", "effect_id": "rainbow", "preset_id": "cascade"})
+    assert call(client, "GET", "/api/virtuals/matrix-1/effects")[1]["effect"]["config"] == {
+        "background_brightness": 1.0,
+        "background_color": "#000000",
+        "blur": 7.7,
+        "brightness": 1.0,
+        "flip": False,
+        "frequency": 0.32,
+        "mirror": True,
+        "speed": 0.3,
+        "diag": False,
+    }
+
+
 @pytest.mark.parametrize(
     "body, reason",
     [
