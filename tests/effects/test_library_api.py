@@ -23,7 +23,7 @@ def test_a_virtuals_presets_are_those_of_its_effect_with_the_running_one_marked(
     status, answer = call(client, "GET", "/api/virtuals/matrix-1/presets")
     assert (status, answer["status"], answer["virtual"], answer["effect"]) == (200, "success", "matrix-1", "rainbow")
     presets = answer["ledfx_presets"]
-    assert list(presets) == ["reset", "slow-wash", "party"]
+    assert list(presets) == ["reset", "slow-wash", "party", "cascade"]
     assert presets["reset"] == {"name": "reset", "config": {**EFFECT_BASE_DEFAULTS, "speed": 1.0, "frequency": 1.0}, "active": False}
     assert presets["party"]["active"] is True and presets["slow-wash"]["active"] is False
     assert answer["user_presets"] == {}
