@@ -286,6 +286,18 @@ def virtual_effect_clear(*, virtual, cause=None):
 
 
 @transaction.atomic
+def virtual_effect_copy(*, source, target_ids):
+    """Set the source virtual's effect, with its config, on each target that exists (LedFx's
+    "copy" tool); returns the virtuals changed."""
+    if not source.effect_type:
+        raise ServiceError("Virtual copy failed, no active effect on source virtual")
+    targets = Virtual.objects.in_bulk([target_id for target_id in target_ids if isinstance(target_id, str)])
+    if not targets:
+        raise ServiceError("Virtual copy failed, no valid targets")
+    return [virtual_effect_set(virtual=target, effect_type=source.effect_type, config=source.effect_config) for target in targets.values()]
+
+
+@transaction.atomic
 def virtual_effect_delete(*, virtual, effect_type):
     """Forget an effect on a virtual (LedFx's effects/delete): cleared if it runs, and its
     remembered config dropped, so that it comes back with its defaults."""

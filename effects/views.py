@@ -222,6 +222,25 @@ def virtual_effect_delete(request, virtual_id, body=None):
     return JsonResponse({"status": "success"})
 
 
+VIRTUAL_TOOLS = ("copy",)  # of LedFx's force_color, calibration, highlight, oneshot and copy
+
+
+@ledfx_endpoint("PUT", bodies={"PUT": body(Field("tool", "string", required=True))})
+def virtual_tools(request, virtual_id, body=None):
+    """A tool used on a virtual (LedFx's PUT /api/virtuals_tools/<id>): `copy` sets its
+    effect on each virtual listed in `target`."""
+    virtual = virtual_or_error(virtual_id)
+    if body["tool"] not in VIRTUAL_TOOLS:
+        raise ServiceError(f"Tool {body['tool']} is not supported here (tools: {', '.join(VIRTUAL_TOOLS)})")
+    target = body.get("target")
+    if target is None:
+        raise ServiceError("Required attribute for copy, target was not provided")
+    if not isinstance(target, list):
+        raise ServiceError("Required attribute for copy, target must be a list")
+    services.virtual_effect_copy(source=virtual, target_ids=target)
+    return succeeded(tool=body["tool"])
+
+
 @ledfx_endpoint("GET")
 def effects(request):
     running = Virtual.objects.exclude(effect_type="")

@@ -216,3 +216,34 @@ def test_a_created_virtual_is_answered_as_ledfx_does(client):
     status, answer = call(client, "POST", "/api/virtuals", {"config": {"name": "first virt", "rows": 1}})
     assert set(answer["virtual"]) == {"config", "id", "is_device", "auto_generated"}
     assert (answer["virtual"]["id"], answer["virtual"]["is_device"], answer["virtual"]["auto_generated"]) == ("first-virt", False, False)
+
+
+def test_the_copy_tool_sets_the_effect_on_the_targets_that_exist(client):
+    for name in ("One", "Two", "Three"):
+        call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": name, "pixel_count": 10}})
+    call(client, "POST", "/api/virtuals/two/effects", {"type": "rainbow", "config": {"speed": 0.3, "mirror": True}})
+    answer = call(client, "PUT", "/api/virtuals_tools/two", {"tool": "copy", "target": ["one", "nope", "three"]})
+    assert answer == (200, {"status": "success", "tool": "copy"})
+    for virtual_id in ("one", "three"):
+        effect = call(client, "GET", f"/api/virtuals/{virtual_id}/effects")[1]["effect"]
+        assert (effect["type"], effect["config"]["speed"], effect["config"]["mirror"]) == ("rainbow", 0.3, True)
+
+
+@pytest.mark.parametrize(
+    "source_effect, body, reason",
+    [
+        (True, {"tool": "copy"}, "Required attribute for copy, target was not provided"),
+        (True, {"tool": "copy", "target": "one"}, "Required attribute for copy, target must be a list"),
+        (True, {"tool": "copy", "target": ["nope", 5]}, "Virtual copy failed, no valid targets"),
+        (False, {"tool": "copy", "target": ["one"]}, "Virtual copy failed, no active effect on source virtual"),
+        (True, {"tool": "highlight"}, "Tool highlight is not supported here (tools: copy)"),
+        (True, {}, 'Required attribute "tool" was not provided'),
+    ],
+)
+def test_the_copy_tool_refuses_what_it_cannot_do_and_changes_nothing(client, source_effect, body, reason):
+    for name in ("One", "Two"):
+        call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": name, "pixel_count": 10}})
+    if source_effect:
+        call(client, "POST", "/api/virtuals/two/effects", {"type": "rainbow"})
+    assert call(client, "PUT", "/api/virtuals_tools/two", body) == (200, {"status": "failed", "payload": {"type": "error", "reason": reason}})
+    assert call(client, "GET", "/api/virtuals/one/effects")[1] == {"effect": {}}
