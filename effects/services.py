@@ -139,6 +139,17 @@ def device_store(*, device_type, config, info, online):
     return device
 
 
+def wled_found(*, address, name_to_icon):
+    """Add a WLED that discovery found, unless a device has its address already; its icon
+    is name_to_icon's for its name, if any (LedFx's find_devices). Returns the device added."""
+    if Device.objects.filter(ip_address=address).exists():
+        return None
+    device = device_create(device_type="wled", config={"ip_address": address})
+    if device.name in name_to_icon:
+        device = device_update(device=device, config={"icon_name": name_to_icon[device.name]})
+    return device
+
+
 @transaction.atomic
 def devices_record_online(*, transitions):
     """Record devices going offline (and why) and coming back, as the render worker saw

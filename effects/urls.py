@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/config", views.config),
     path("api/check_for_updates", views.check_for_updates),
     path("api/log", views.client_log),
+    path("api/find_devices", views.find_devices),
     path("api/virtuals/<str:virtual_id>/presets", views.virtual_presets),
     path("api/effects/<str:effect_type>/presets", views.effect_presets),
     path("api/effects/<str:effect_type>/presets/<str:preset_id>", views.effect_preset),

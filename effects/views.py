@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from effects import services
 from effects.audio_inputs import input_devices
 from effects.base import EFFECTS
+from effects.discovery import wled_finder
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, HistoryEntry, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
@@ -239,6 +240,15 @@ def virtual_tools(request, virtual_id, body=None):
         raise ServiceError("Required attribute for copy, target must be a list")
     services.virtual_effect_copy(source=virtual, target_ids=target)
     return succeeded(tool=body["tool"])
+
+
+@ledfx_endpoint("GET", "POST", bodies={"POST": body(Field("name_to_icon", "object", required=True))})
+def find_devices(request, body=None):
+    """Look for WLEDs on the LAN and add those found (in the background, as LedFx); POST
+    gives icons for the found devices by name."""
+    started = wled_finder.start(name_to_icon=body["name_to_icon"] if body else None)
+    reason = "Looking for WLED devices" if started else "Already looking for WLED devices"
+    return succeeded(payload={"type": "info", "reason": f"{reason} for {settings.DEVICE_DISCOVERY_SECONDS:g} s"})
 
 
 @ledfx_endpoint("GET")

@@ -147,6 +147,10 @@ RENDER_RECONCILE_SECONDS = env_number("RENDER_RECONCILE_SECONDS", 5.0, kind=floa
 # A worker's lease on the virtuals it renders (effects.leases), renewed every third of it:
 # a dead worker's virtuals resume on another within about this plus a third.
 RENDER_LEASE_SECONDS = env_number("RENDER_LEASE_SECONDS", 3.0, kind=float, minimum=0.3)
+# GET/POST /api/find_devices listens this long for WLEDs announcing themselves over mDNS,
+# on these interfaces' addresses (all, when empty).
+DEVICE_DISCOVERY_SECONDS = env_number("DEVICE_DISCOVERY_SECONDS", 10.0, kind=float, minimum=0.5)
+MDNS_INTERFACES = env_list("MDNS_INTERFACES", [])
 # Device and virtual history older than this is deleted, daily, by the render worker
 # (`python manage.py history_prune` does it at once).
 HISTORY_RETENTION_DAYS = env_number("HISTORY_RETENTION_DAYS", 90, minimum=1)
