@@ -15,7 +15,10 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from effects.base import EFFECTS
+from effects.artnet import ARTNET_PORT
 from effects.ddp import DDP_PORT
+from effects.e131 import E131_PORT
+from effects.wled_udp import WLED_UDP_PORT
 from ledfxsite.constants import DEFAULT_REFRESH_RATE, MAX_PIXELS, MAX_REFRESH_RATE
 from ledfxsite.schema import Field, Invalid, Schema
 
@@ -23,8 +26,11 @@ DEVICE_TYPES = [
     ("dummy", "Dummy (keeps the last frame)"),
     ("wled", "WLED (DDP or UDP realtime)"),
     ("ddp", "DDP receiver"),
+    ("e131", "E1.31 / sACN receiver"),
+    ("artnet", "Art-Net receiver"),
+    ("udp", "UDP receiver (WLED's realtime packets)"),
 ]
-NETWORK_TYPES = {"wled", "ddp"}
+NETWORK_TYPES = {"wled", "ddp", "e131", "artnet", "udp"}
 
 # A device's config as LedFx's REST API and /api/schema show it: the fields every device
 # has, then the options of its type. Keys that neither declares are kept, as LedFx does.
@@ -42,6 +48,25 @@ TYPE_OPTIONS = {
     "ddp": (
         Field("port", "int", DDP_PORT, "UDP port of the DDP receiver", 1, 65535),
         Field("destination_id", "int", 1, "DDP destination id (1 = default output)", 1, 255),
+    ),
+    "e131": (
+        Field("universe", "int", 1, "DMX universe for the device", 1, 63999),
+        Field("universe_size", "int", 510, "Size of each DMX universe", 1, 512),
+        Field("channel_offset", "int", 0, "Channel offset within the DMX universe", 0, 511),
+        Field("packet_priority", "int", 100, "Priority given to the sACN packets for this device", 0, 200),
+        Field("port", "int", E131_PORT, "UDP port (5568, the standard's)", 1, 65535),
+    ),
+    "artnet": (
+        Field("universe", "int", 0, "DMX universe for the device (15-bit port-address)", 0, 32767),
+        Field("packet_size", "int", 510, "Channels in each universe", 2, 512),
+        Field("dmx_start_address", "int", 1, "First DMX address used in the first universe", 1, 512),
+        Field("even_packet_size", "bool", True, "Whether to use even packet size"),
+        Field("port", "int", ARTNET_PORT, "UDP port", 1, 65535),
+    ),
+    "udp": (
+        Field("port", "int", WLED_UDP_PORT, "Port for the UDP device", 1, 65535),
+        Field("udp_packet_type", "choice", "DRGB", "RGB packet encoding (DRGB becomes DNRGB past 490 pixels)", choices=("DRGB", "DNRGB")),
+        Field("timeout", "int", 1, "Seconds to wait after the last received packet to yield device control", 0, 255),
     ),
     "wled": (
         Field("sync_mode", "choice", "DDP", "How frames are sent: DDP (port 4048) or WLED's UDP realtime (port 21324)", choices=("DDP", "UDP")),

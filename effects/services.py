@@ -32,7 +32,9 @@ from effects.models import (
     Virtual,
     scene_action,
 )
+from effects.ddp import DDP_PORT
 from effects.wled import DISCOVERY_TIMEOUT, WledError, device_fields_from_info, fetch_info, phy_from_info
+from effects.wled_udp import WLED_UDP_PORT
 from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.events import fire_event
 from ledfxsite.layers import ALL_VIRTUALS, notify_renderer
@@ -108,9 +110,48 @@ def device_create(*, device_type, config):
     return device_store(device_type=device_type, config={**discovered, **config}, info=info, online=online)
 
 
+UNIVERSE_TYPES = ("e131", "artnet")
+
+
+def sending_port(device_type, options):
+    """The UDP port a device's frames go to, or None (a dummy sends nothing)."""
+    if device_type == "wled":
+        return options.get("port") or (DDP_PORT if options.get("sync_mode", "DDP") == "DDP" else WLED_UDP_PORT)
+    return options.get("port")
+
+
+def sharing_problem(new_type, new_options, other):
+    """Why a new device cannot share its address with `other` (LedFx's rules), or None:
+    one WLED per address; sACN and Art-Net devices apart by their first universe; DDP
+    devices by port or destination id; others by port."""
+    clash = f"{other.ip_address} is already {other.name}'s"
+    if new_type == other.type == "wled":
+        return f"ip_address: {clash}, the same WLED"
+    if new_type in UNIVERSE_TYPES and other.type in UNIVERSE_TYPES:
+        universe = new_options["universe"]
+        return f"ip_address: {clash}, with the same first universe {universe}" if universe == other.config.get("universe") else None
+    if new_type == other.type == "ddp":
+        same = (new_options["port"], new_options["destination_id"]) == (other.config.get("port"), other.config.get("destination_id", 1))
+        return f"ip_address: {clash}, with the same port {new_options['port']} and destination_id" if same else None
+    new_port, other_port = sending_port(new_type, new_options), sending_port(other.type, other.config)
+    if new_port is None or other_port is None:
+        return f"ip_address: {clash}, and nothing keeps their frames apart"
+    return f"ip_address: {clash}, with the same port {new_port}" if new_port == other_port else None
+
+
+def check_address_free(device_type, fields, options, *, device_id=None):
+    if not fields["ip_address"]:
+        return
+    for other in Device.objects.filter(ip_address__iexact=fields["ip_address"]).exclude(id=device_id):
+        problem = sharing_problem(device_type, options, other)
+        if problem:
+            raise ServiceError(problem)
+
+
 @transaction.atomic
 def device_store(*, device_type, config, info, online):
     fields, options = device_fields(device_type, config)
+    check_address_free(device_type, fields, options)
     make_room(Device)
     make_room(Virtual)
     device = Device.objects.create(
@@ -189,6 +230,7 @@ def device_update(*, device, config):
         raise ServiceError(f"config: must be an object (got {type(config).__name__})")
     before = Device.objects.get(pk=device.pk).as_ledfx()["config"]  # the admin's form has changed `device` already
     fields, options = device_fields(device.type, {**device.as_ledfx()["config"], **config})
+    check_address_free(device.type, fields, options, device_id=device.id)
     for name, value in fields.items():
         setattr(device, name, value)
     device.config = options

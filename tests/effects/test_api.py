@@ -59,7 +59,7 @@ def test_device_ids_follow_ledfx_and_never_collide(client):
         ({}, 'Required attribute "config" was not provided'),
         ({"type": "dummy"}, 'Required attribute "config" was not provided'),
         ({"config": {"name": "x"}}, 'Required attribute "type" was not provided'),
-        ({"type": "toaster", "config": {"name": "x"}}, "type: unknown device type 'toaster' (types: dummy, wled, ddp)"),
+        ({"type": "toaster", "config": {"name": "x"}}, "type: unknown device type 'toaster' (types: dummy, wled, ddp, e131, artnet, udp)"),
         ({"type": "dummy", "config": {"pixel_count": 4}}, "name: is required"),
         ({"type": "dummy", "config": {"name": "x", "pixel_count": 0}}, "pixel_count: must be a whole number between 1 and 16384 (got 0)"),
         ({"type": "dummy", "config": {"name": "x", "pixel_count": 8, "rows": 9}}, "rows: must be a whole number between 1 and 8 (got 9)"),
