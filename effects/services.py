@@ -612,7 +612,7 @@ def scene_save(*, scene_id=None, name=None, virtuals=None, snapshot=False, **fie
 def scene_activate(*, scene):
     """Set every effect the scene names, clear those it stops; virtuals gone since are skipped."""
     virtuals = Virtual.objects.in_bulk(list(scene.virtuals))
-    for virtual_id, entry in scene.virtuals.items():
+    for virtual_id, entry in sorted(scene.virtuals.items()):  # one order whatever the database keeps
         virtual = virtuals.get(virtual_id)
         action = scene_action(entry)
         if virtual is None or action == "ignore":

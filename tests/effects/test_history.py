@@ -103,8 +103,8 @@ def test_activating_a_scene_is_one_entry_per_virtual_it_changes(client, strip):
     status, _ = call(client, "PUT", "/api/scenes", {"id": "night", "action": "activate"})
     assert status == 200
     assert [(entry["object_id"], entry["kind"], entry["source"], entry["details"]["action"], entry["details"]["effect_type"]) for entry in entries()] == [
-        ("strip", "scene_activated", "rest", "activate", "fire"),
         ("porch", "scene_activated", "rest", "stop", "rainbow"),
+        ("strip", "scene_activated", "rest", "activate", "fire"),
     ]
     assert {entry["details"]["scene_id"] for entry in entries()} == {"night"}
 
