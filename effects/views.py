@@ -211,8 +211,12 @@ def virtual_effects(request, virtual_id, body=None):
         return succeeded(effect={})
     if request.method == "PUT" and not virtual.effect_type:
         raise ServiceError(f"Virtual {virtual.id} has no active effect")
-    change = services.virtual_effect_set if request.method == "POST" else services.virtual_effect_update
-    virtual = change(virtual=virtual, effect_type=body["type"], config=body["config"])
+    if request.method == "POST":
+        # As LedFx: without a config, the effect's last config on this virtual; {} is its defaults.
+        config = virtual.effect_configs.get(body["type"], {}) if body["config"] is None else body["config"]
+        virtual = services.virtual_effect_set(virtual=virtual, effect_type=body["type"], config=config)
+    else:
+        virtual = services.virtual_effect_update(virtual=virtual, effect_type=body["type"], config=body["config"])
     return succeeded(effect=virtual.effect_as_ledfx())
 
 

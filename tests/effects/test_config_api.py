@@ -106,11 +106,20 @@ def test_last_effect_survives_a_stop_and_plays_again_as_it_was(client):
     call(client, "DELETE", "/api/virtuals/matrix-1/effects")
     shown = call(client, "GET", "/api/virtuals/matrix-1")[1]["matrix-1"]
     assert (shown["effect"], shown["last_effect"], shown["active"]) == ({}, "noise2d", False)
-    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow"})  # its own defaults, as LedFx
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow", "config": {}})  # an empty config: its defaults, as LedFx
     call(client, "DELETE", "/api/virtuals/matrix-1/effects")
     assert call(client, "PUT", "/api/virtuals/matrix-1", {"active": True}) == (200, {"status": "success", "active": True})
     virtual = Virtual.objects.get(id="matrix-1")
     assert (virtual.effect_type, virtual.active, virtual.effect_config["speed"]) == ("rainbow", True, 1.0)
+
+
+@pytest.mark.parametrize("config, speed", [({}, 1.0), (None, 2.5), ({"frequency": 2.0}, 1.0)])
+def test_an_effect_set_without_a_config_takes_its_last_one_on_that_virtual(client, config, speed):
+    create_matrix(client)
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow", "config": {"speed": 2.5}})
+    call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "noise2d"})
+    body = {"type": "rainbow"} if config is None else {"type": "rainbow", "config": config}
+    assert call(client, "POST", "/api/virtuals/matrix-1/effects", body)[1]["effect"]["config"]["speed"] == speed
 
 
 @pytest.mark.parametrize("forget, speed", [(False, 2.5), (True, 1.0)])
