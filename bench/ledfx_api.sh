@@ -21,6 +21,10 @@ in_ns "$PY" bench/ledfx_api.py --ledfx-repo "$LEDFX_REPO" --url http://127.0.0.1
 bash "$BASELINE" stop
 
 echo "== ledfxsite, as make run serves it"
+# One audio input (a file), so that the audio_configs cases generated from our schema have
+# an audio_device to select, as LedFx's have its sound cards.
+mkdir -p "$WORK/embedded/audio"
+"$PY" -c "import numpy, soundfile; t = numpy.arange(48000) / 48000; soundfile.write('$WORK/embedded/audio/tone.wav', 0.3 * numpy.sin(2 * numpy.pi * 440 * t), 48000)"
 DATA_DIR=$WORK/embedded "$PY" manage.py migrate -v0
 DATA_DIR=$WORK/embedded "$PY" manage.py create_demo
 start_daphne 8890 DATA_DIR="$WORK/embedded" LOG_LEVEL=WARNING

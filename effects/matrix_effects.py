@@ -114,7 +114,7 @@ class Noise2d(MatrixEffect):
 @register
 class Plasma2d(MatrixEffect):
     id = "plasma2d"
-    name = "Plasma"
+    name = "Plasma2d"  # LedFx's name
     options = (
         Field("speed", "float", 1.0, "How fast the plasma moves", 0.0, 10.0),
         Field("frequency", "float", 1.0, "Waves across the matrix", 0.1, 10.0),
