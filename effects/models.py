@@ -220,6 +220,10 @@ class Virtual(models.Model):
     effect_configs = models.JSONField(
         default=dict, blank=True, help_text="{effect type: its last config}, to bring an effect back as it was"
     )
+    # An effect set with a fallback (LedFx's): at fallback_until, fallback_effect ({"type",
+    # "config"}, or {} for none) comes back.
+    fallback_until = models.DateTimeField(null=True, blank=True)
+    fallback_effect = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -80,6 +80,7 @@ class VirtualSpec:
     devices: tuple
     max_brightness: float = 1.0
     preview_only: bool = False
+    fallback_until: float | None = None  # time.time() when the effect before comes back
 
     @property
     def pixel_count(self):
@@ -142,6 +143,7 @@ def rendering_state():
             used,
             config["max_brightness"],
             config["preview_only"],
+            virtual.fallback_until.timestamp() if virtual.fallback_until else None,
         )
     return specs, core
 
@@ -171,6 +173,7 @@ class Renderer:
         self.previews = Previews()
         self.audio = AudioFeed()
         self.leases = LeaseKeeper()
+        self.fallback_timers = {}  # virtual id -> (deadline, asyncio.TimerHandle)
         self.transitions = collections.deque()  # (device id, online, reason, seen at), to record
         self.recording_transitions = False
         self.dropped_transitions = 0
@@ -189,6 +192,24 @@ class Renderer:
         await self.leases.release(self.leases.held - mine)  # only once their loops have stopped
         held = await self.leases.claim(mine, specs)
         await self.apply({virtual_id: spec for virtual_id, spec in specs.items() if virtual_id in held})
+        self.schedule_fallbacks({virtual_id: specs[virtual_id].fallback_until for virtual_id in held if specs[virtual_id].fallback_until})
+
+    def schedule_fallbacks(self, deadlines):
+        """At each {virtual id: time.time()} deadline, the virtual's effect from before its
+        fallback comes back (a service; it does nothing if the fallback ended or moved)."""
+        for virtual_id, (until, handle) in list(self.fallback_timers.items()):
+            if deadlines.get(virtual_id) != until:
+                handle.cancel()
+                del self.fallback_timers[virtual_id]
+        loop = asyncio.get_running_loop()
+        for virtual_id, until in deadlines.items():
+            if virtual_id not in self.fallback_timers:
+                handle = loop.call_later(max(0.0, until - time.time()), self.end_fallback, virtual_id)
+                self.fallback_timers[virtual_id] = (until, handle)
+
+    def end_fallback(self, virtual_id):
+        self.fallback_timers.pop(virtual_id, None)
+        self.background_task(self.run_service(services.virtual_fallback_end, {"virtual_id": virtual_id}))
 
     async def apply(self, specs):
         self.event_loop = asyncio.get_running_loop()
@@ -332,6 +353,9 @@ class Renderer:
         task.add_done_callback(self.background.discard)
 
     async def stop(self):
+        for _, handle in self.fallback_timers.values():
+            handle.cancel()
+        self.fallback_timers.clear()
         with self.lock:
             for loop in self.loops.values():
                 loop.stopped = True

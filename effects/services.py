@@ -6,6 +6,7 @@ ServiceError with a readable reason.
 """
 
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -295,10 +296,20 @@ def effect_set_event(virtual, effect_class):
 
 
 @transaction.atomic
-def virtual_effect_set(*, virtual, effect_type, config, cause=None):
+def virtual_effect_set(*, virtual, effect_type, config, cause=None, fallback=None):
     """Replace the virtual's effect (and switch the virtual on, as LedFx does). `cause`,
-    (kind, details), names a scene or preset, recorded instead of a plain effect_set."""
+    (kind, details), names a scene or preset, recorded instead of a plain effect_set.
+    With `fallback` seconds, the effect running now (or none) comes back then (the first
+    one, when fallbacks follow each other: each only moves the time); an effect set without
+    a fallback ends any."""
     effect_class, config = validated_effect(effect_type, config)
+    if fallback is None:
+        virtual.fallback_until, virtual.fallback_effect = None, {}
+    else:
+        if virtual.fallback_until is None:
+            running = virtual.effect_type and virtual.active
+            virtual.fallback_effect = {"type": virtual.effect_type, "config": virtual.effect_config} if running else {}
+        virtual.fallback_until = timezone.now() + timedelta(seconds=fallback)
     if cause is not None:
         kind, details = cause
         record(object_type="virtual", object_id=virtual.id, kind=kind, effect_type=effect_type, config=config, **details)
@@ -332,10 +343,24 @@ def virtual_effect_clear(*, virtual, cause=None):
         kind, details = cause or ("effect_cleared", {})
         record(object_type="virtual", object_id=virtual.id, kind=kind, effect_type=virtual.effect_type, **details)
     virtual.effect_type, virtual.effect_config, virtual.active = "", {}, False
+    virtual.fallback_until, virtual.fallback_effect = None, {}
     virtual.updated_at = timezone.now()
     virtual.save()
     after_commit(events=[("effect_cleared", {"virtual_id": virtual.id})] if had_effect else [], virtual_ids=[virtual.id])
     return virtual
+
+
+@transaction.atomic
+def virtual_fallback_end(*, virtual_id):
+    """A virtual's fallback time has come (the render worker calls this): the effect from
+    before comes back, or none. Nothing happens if the fallback ended or moved meanwhile."""
+    virtual = Virtual.objects.select_for_update().filter(id=virtual_id, fallback_until__lte=timezone.now()).first()
+    if virtual is None:
+        return None
+    earlier = virtual.fallback_effect
+    if earlier.get("type") in EFFECTS:
+        return virtual_effect_set(virtual=virtual, effect_type=earlier["type"], config=earlier["config"], cause=("effect_set", {"after_fallback": True}))
+    return virtual_effect_clear(virtual=virtual)
 
 
 @transaction.atomic

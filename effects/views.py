@@ -198,6 +198,21 @@ def virtual(request, virtual_id, body=None):
     return succeeded()
 
 
+MAX_FALLBACK_SECONDS = 86400
+
+
+def fallback_seconds(value):
+    """LedFx's `fallback`: true is 300 s, a positive number that many seconds (up to a day),
+    anything else none."""
+    if value is True:
+        return 300.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    if value > MAX_FALLBACK_SECONDS:
+        raise ServiceError(f"fallback: must be true or seconds up to {MAX_FALLBACK_SECONDS} (got {value})")
+    return float(value)
+
+
 EFFECT_BODY = body(Field("type", "string", required=True), Field("config", "object"))
 
 
@@ -214,7 +229,8 @@ def virtual_effects(request, virtual_id, body=None):
     if request.method == "POST":
         # As LedFx: without a config, the effect's last config on this virtual; {} is its defaults.
         config = virtual.effect_configs.get(body["type"], {}) if body["config"] is None else body["config"]
-        virtual = services.virtual_effect_set(virtual=virtual, effect_type=body["type"], config=config)
+        fallback = fallback_seconds(body.get("fallback"))
+        virtual = services.virtual_effect_set(virtual=virtual, effect_type=body["type"], config=config, fallback=fallback)
     else:
         virtual = services.virtual_effect_update(virtual=virtual, effect_type=body["type"], config=body["config"])
     return succeeded(effect=virtual.effect_as_ledfx())
