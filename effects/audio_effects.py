@@ -190,7 +190,7 @@ class Energy(AudioEffect):
         COLOR_LOWS,
         COLOR_MIDS,
         COLOR_HIGH,
-        Field("mirror", "bool", True, "Grow from the centre"),
+        Field("mirror", "bool", True, "Mirror the effect: grow from the centre (LedFx's default for energy)"),
         Field("fall_time", "float", 0.1, "Seconds for the bars to fall by two thirds once the sound stops", 0.0, 2.0),
     )
 
@@ -203,8 +203,7 @@ class Energy(AudioEffect):
         dt, fall = self.elapsed(t), self.config["fall_time"]
         kept = self.levels * (math.exp(-dt / fall) if fall else 0.0)
         self.levels = np.maximum([features["lows_power"], features["mids_power"], features["high_power"], features["volume"]], kept)
-        distance = np.abs(self.position - 0.5) * 2.0 if self.config["mirror"] else self.position
-        lit = (distance[:, None] < self.levels[None, :3]).astype(np.float64)
+        lit = (self.position[:, None] < self.levels[None, :3]).astype(np.float64)  # the base mirror folds it about the centre
         return to_pixels(np.clip(lit @ band_colors(self.config), 0.0, 255.0) * self.levels[3])
 
 

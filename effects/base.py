@@ -25,8 +25,11 @@ BASE_OPTIONS = (
 
 
 def register(effect_class):
-    """Add an effect to the registry; its options and the base options make its config schema."""
-    effect_class.config_schema = Schema(*effect_class.options, *BASE_OPTIONS)
+    """Add an effect to the registry; its options and the base options make its config
+    schema. An effect may declare a base option again, to give it another default (as
+    LedFx's effects do); Finish still applies it."""
+    own = {field.name for field in effect_class.options}
+    effect_class.config_schema = Schema(*effect_class.options, *(field for field in BASE_OPTIONS if field.name not in own))
     EFFECTS[effect_class.id] = effect_class
     return effect_class
 

@@ -214,10 +214,21 @@ def test_the_base_options_have_ledfxs_ranges(option, value, accepted):
             EFFECTS["fire"].validate({option: value})
 
 
+# Base options an effect gives another default, as LedFx's do.
+OWN_BASE_DEFAULTS = {"energy": {"mirror": True}}
+
+
 def test_every_effect_takes_the_base_options_with_ledfxs_defaults():
     for effect_class in EFFECTS.values():
         config = effect_class.validate({})
-        assert {name: config[name] for name in EFFECT_BASE_DEFAULTS} == EFFECT_BASE_DEFAULTS, effect_class.id
+        expected = {**EFFECT_BASE_DEFAULTS, **OWN_BASE_DEFAULTS.get(effect_class.id, {})}
+        assert {name: config[name] for name in EFFECT_BASE_DEFAULTS} == expected, effect_class.id
+
+
+def test_energy_grows_from_the_centre_by_the_base_mirror():
+    energy = EFFECTS["energy"](rows=1, columns=10, config={"fall_time": 0.0})
+    energy.audio = {"volume": 1.0, "lows_power": 0.4, "mids_power": 0.0, "high_power": 0.0, "beat": False}
+    assert reds(energy.pixels(0.0)) == [0, 0, 0, 255, 255, 255, 255, 0, 0, 0]  # 40 % of the strip, about its middle
 
 
 def test_an_effects_pixels_are_its_frame_finished():
