@@ -16,9 +16,9 @@ import time
 import numpy as np
 
 from effects.base import Effect, register
-from effects.colors import hsv_to_rgb, to_pixels
+from effects.colors import LEDFX_GRADIENT, hsv_to_rgb, sample_gradient, to_pixels
 from ledfxsite.audio import BANDS, MEL_BANDS
-from ledfxsite.colors import parse_color
+from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.schema import Field
 
 STALE_SECONDS = 0.25
@@ -274,6 +274,77 @@ class Strobe(AudioEffect):
         dt = self.elapsed(t)
         self.flash = 1.0 if self.features(t)["beat"] else self.flash * math.exp(-self.config["decay"] * dt)
         return to_pixels(np.tile(rgb(self.config["color"]) * self.flash, (self.pixel_count, 1)))
+
+
+EASINGS = {
+    "ease_in_out": lambda x: 0.5 * math.sin(math.pi * (x - 0.5)) + 0.5,
+    "ease_in": lambda x: x * x,
+    "ease_out": lambda x: 1.0 - (x - 1.0) ** 2,
+    "linear": lambda x: x,
+}
+BOUNCING_BAR = 0.3  # the bar's length in "bounce" mode, as a fraction of the strip
+
+
+@register
+class Bar(AudioEffect):
+    """LedFx's bar: every beat a bar sweeps along the strip, eased; beats alternate between
+    the sweep and its return, and every second beat the colour moves on along the gradient.
+    "wipe" fills then empties from the start, "in-out" fills then shrinks back, "bounce"
+    runs a short bar there and back. beat_skip blacks out odd or even beats (with
+    skip_every 2, the first two beats of every four)."""
+
+    id = "bar"
+    name = "Bar"
+    options = (
+        Field("mode", "choice", "wipe", "Choose from different animations", choices=("bounce", "wipe", "in-out")),
+        Field("ease_method", "choice", "ease_out", "Acceleration profile of bar", choices=tuple(EASINGS)),
+        Field("color_step", "float", 0.125, "Amount of color change per beat", 0.0625, 0.5),
+        Field("beat_skip", "choice", "none", "Skips odd or even beats", choices=("none", "odds", "even")),
+        Field("beat_offset", "float", 0.0, "Offset the beat", 0.0, 1.0),
+        Field("skip_every", "choice", 1, "If skipping beats, skip every", choices=(1, 2)),
+        Field("gradient", "gradient", LEDFX_GRADIENT, "Color gradient to display"),
+        Field("gradient_roll", "float", 0.0, "Kept for LedFx's UI, which hides it for this effect", 0.0, 10.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.stops = parse_gradient(self.config["gradient"])
+        self.returning = False
+        self.color_position = 0.0
+        self.beats = 0
+
+    def render(self, t):
+        features = self.features(t)
+        if features["beat"]:
+            self.beats += 1
+            self.returning = not self.returning
+            if not self.returning:
+                self.color_position = (self.color_position + self.config["color_step"]) % 1.0
+        x = EASINGS[self.config["ease_method"]]((features["beat_phase"] + self.config["beat_offset"]) % 1.0)
+        start, end = self.extent(x)
+        color = sample_gradient(*self.stops, np.array([self.color_position]))[0]
+        if self.skipped():
+            color = np.zeros(3)
+        pixels = np.zeros((self.pixel_count, 3))
+        pixels[int(self.pixel_count * start) : int(self.pixel_count * end)] = color
+        return to_pixels(pixels)
+
+    def extent(self, x):
+        """(start, end) of the bar, as fractions of the strip."""
+        mode = self.config["mode"]
+        if mode == "wipe":
+            return (x, 1.0) if self.returning else (0.0, x)
+        if mode == "in-out":
+            return (0.0, 1.0 - x) if self.returning else (0.0, x)
+        x *= 1.0 - BOUNCING_BAR
+        return (1.0 - x - BOUNCING_BAR, 1.0 - x) if self.returning else (x, x + BOUNCING_BAR)
+
+    def skipped(self):
+        skip = self.config["beat_skip"]
+        if skip == "none":
+            return False
+        first_half = self.beats % 4 in (0, 1) if self.config["skip_every"] == 2 else self.beats % 2 == 0
+        return first_half == (skip == "even")
 
 
 @register

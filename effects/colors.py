@@ -29,3 +29,11 @@ def hsv_to_rgb(hue, saturation=1.0, value=1.0):
 def to_pixels(rgb):
     """Float RGB (..., 3) 0..255 to uint8 pixels (N, 3), row-major."""
     return np.clip(rgb, 0, 255).astype(np.uint8).reshape(-1, 3)
+
+
+# LedFx's default gradient: the default of its effects' gradient options, which its UI and
+# API tests expect.
+LEDFX_GRADIENT = (
+    "linear-gradient(90deg, rgb(255, 0, 0) 0%, rgb(255, 120, 0) 14%, rgb(255, 200, 0) 28%, rgb(0, 255, 0) 42%, "
+    "rgb(0, 199, 140) 56%, rgb(0, 0, 255) 70%, rgb(128, 0, 128) 84%, rgb(255, 0, 178) 98%)"
+)

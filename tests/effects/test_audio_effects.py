@@ -9,7 +9,7 @@ from effects.audio_effects import SILENCE, AudioDiagnostics, AudioFeed, Energy, 
 from effects.base import EFFECTS
 from ledfxsite.audio import AudioAnalyser
 
-AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix")
+AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix", "bar")
 
 
 def test_the_energy_effect_brightens_monotonically_with_a_volume_ramp():
@@ -109,3 +109,45 @@ def test_diagnostics_count_gaps_in_the_block_numbers_as_dropped(monkeypatch):
     clock[0] += 1.0
     report = diagnostics.heard(message(3, 1))
     assert (report["blocks"], report["dropped"]) == (3, 0)
+
+
+# --- bar (LedFx's): positions worked out by hand from the easing and the beat's phase
+
+
+def bar_frames(config, steps):
+    """Red channels of a 10-pixel bar fed (beat, beat phase) per frame."""
+    bar = EFFECTS["bar"](rows=1, columns=10, config={"gradient": "#ff0000, #00ff00", **config})
+    frames = []
+    for beat, phase in steps:
+        bar.audio = {**SILENCE, "beat": beat, "beat_phase": phase}
+        frames.append(bar.pixels(0.0))
+    return frames
+
+
+def lit(frame):
+    return "".join("#" if pixel.any() else "." for pixel in frame)
+
+
+def test_bar_wipes_in_then_out_eased():
+    # ease_out: 1 - (1 - p)^2 -> p 0.2: 0.36, p 0.5: 0.75 of 10 pixels, truncated; the next beat returns
+    frames = bar_frames({}, [(False, 0.2), (False, 0.5), (True, 0.2), (False, 0.5)])
+    assert [lit(frame) for frame in frames] == ["###.......", "#######...", "...#######", ".......###"]
+
+
+@pytest.mark.parametrize("mode, expected", [("in-out", ["#######...", "##........"]), ("bounce", [".....###..", ".###......"])])
+def test_bar_modes(mode, expected):
+    # linear, phase 0.75: in-out to 0.75, then back to 0.25; bounce: a 0.3 bar from 0.75 x 0.7 = 0.525
+    # (pixels 5-7), then back from 1 - 0.525 (pixels 1-3)
+    frames = bar_frames({"mode": mode, "ease_method": "linear"}, [(False, 0.75), (True, 0.75)])
+    assert [lit(frame) for frame in frames] == expected
+
+
+def test_bar_moves_along_its_gradient_every_second_beat():
+    frames = bar_frames({"color_step": 0.5, "mode": "in-out", "ease_method": "linear"}, [(False, 0.9), (True, 0.1), (True, 0.9)])
+    assert [frame[0].tolist() for frame in frames] == [[255, 0, 0], [255, 0, 0], [127, 127, 0]]  # half way red to green
+
+
+@pytest.mark.parametrize("skip, shown", [("none", [True, True, True, True]), ("odds", [False, True, False, True]), ("even", [True, False, True, False])])
+def test_bar_skips_odd_or_even_beats(skip, shown):
+    frames = bar_frames({"beat_skip": skip, "mode": "in-out", "ease_method": "linear"}, [(True, 0.8)] * 4)
+    assert [frame.any() for frame in frames] == shown
