@@ -455,7 +455,10 @@ def core_config_update(*, changes):
         known = ", ".join([*CORE_SETTINGS.fields, *UI_PREFERENCES.fields, "audio"])
         raise ServiceError(f"Unknown or read-only config keys: {', '.join(unknown)} (keys that can be changed: {known})")
     if "audio" in changes:
-        audio_device_select(index=cleaned(AUDIO_CONFIG, changes["audio"])["audio_device"])
+        audio = changes["audio"]
+        if isinstance(audio, dict) and isinstance(audio.get("audio_device"), str) and audio["audio_device"].isdecimal():
+            audio = {**audio, "audio_device": int(audio["audio_device"])}  # /api/schema's enum keys are strings, as LedFx's
+        audio_device_select(index=cleaned(AUDIO_CONFIG, audio)["audio_device"])
     config = CoreConfig.current()
     values = cleaned(CORE_SETTINGS, {**config.settings(), **{key: value for key, value in changes.items() if key in CORE_SETTINGS.fields}})
     preferences = cleaned(UI_PREFERENCES, {**config.preferences(), **{key: value for key, value in changes.items() if key in UI_PREFERENCES.fields}})

@@ -174,13 +174,21 @@ async def test_ledfx_uis_schema_and_config_list_the_streams_and_select_one_by_in
     await streaming.disconnect()
 
 
+async def test_an_input_is_selected_by_its_enum_key_too(server):
+    streaming = await start_streaming(server)
+    assert (await rest(server, "PUT", "/api/config", {"audio": {"audio_device": "0"}}))["status"] == "success"  # as LedFx's API tests send it
+    assert (await rest(server, "GET", "/api/config"))["audio"] == {"audio_device": 0, "audio_device_name": "WEB AUDIO: phone"}
+    await streaming.disconnect()
+
+
 @pytest.mark.parametrize(
     "change",
     [
         {"audio": {"audio_device": 1}},  # one input is listed: index 0
         {"audio": {"audio_device": -1}},
         {"audio": {"audio_device": 0.5}},
-        {"audio": {"audio_device": "0"}},
+        {"audio": {"audio_device": "0.5"}},
+        {"audio": {"audio_device": "1"}},
         {"audio": {}},
         {"audio": {"audio_device": 0, "min_volume": 0.3}},  # LedFx's, not honoured here
         {"audio": [0]},
