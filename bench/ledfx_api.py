@@ -90,6 +90,14 @@ def mismatch(case, response):
     return None
 
 
+def answered_reason(response):
+    try:
+        payload = response.json().get("payload")
+    except (ValueError, AttributeError):
+        return None
+    return payload.get("reason") if isinstance(payload, dict) else None
+
+
 def first_difference(expected, got, path):
     """Where `got` differs from `expected` at the top level of an object (as LedFx's subset
     check, which compares each value whole), then key by key down to the difference."""
@@ -126,6 +134,8 @@ def run(args):
         try:
             response = session.send_test_api_request(url=base + case.api_endpoint, method=case.method, payload=case.payload_to_send or None)
             problem = mismatch(case, response)
+            if problem and (reason := answered_reason(response)):
+                problem += f" (the answer's reason: {reason})"
         except Exception as exc:  # a refused connection, a timeout: the case fails, the run goes on
             problem = f"{type(exc).__name__}: {exc}"
         results.append({"group": group, "name": name, "passed": problem is None, "problem": problem, "ms": round((time.perf_counter() - started) * 1000, 1)})
