@@ -84,9 +84,9 @@ DEVICE_CONFIG = {
 }
 MODEL_FIELDS = ("name", "pixel_count", "rows", "refresh_rate", "ip_address")
 
-# A virtual's config, LedFx's 14 keys. name, rows, max_brightness and preview_only take
-# effect here; the others are kept for LedFx's UI (one mapping: span; no transitions,
-# grouping or audio yet).
+# A virtual's config, LedFx's 14 keys. name, rows, max_brightness, preview_only, grouping
+# and center_offset take effect here; the others are kept for LedFx's UI (one mapping:
+# span; no transitions, rotation or audio frequency range yet).
 VIRTUAL_CONFIG = Schema(
     Field("name", "string", description="Friendly name for the virtual", required=True, blank=False, max_length=200),
     Field("rows", "int", 1, "Amount of rows. > 1 if this virtual is a matrix", 1, MAX_PIXELS),
@@ -95,8 +95,8 @@ VIRTUAL_CONFIG = Schema(
     Field("mapping", "choice", "span", "Span: the effect is laid over the segments end to end", choices=("span",)),
     Field("icon_name", "string", "mdi:led-strip-variant", "Icon for the virtual", max_length=100),
     Field("complex_segments", "bool", False, "Complex segments (kept for LedFx's UI)"),
-    Field("grouping", "int", 1, "Group pixels (kept for LedFx's UI)", 0, MAX_PIXELS),
-    Field("center_offset", "int", 0, "Number of pixels from the perceived center (kept for LedFx's UI)", -MAX_PIXELS, MAX_PIXELS),
+    Field("grouping", "int", 1, "Group pixels: the effect renders one pixel per group of this many (0 and 1: none)", 0, MAX_PIXELS),
+    Field("center_offset", "int", 0, "Number of pixels from the perceived center: the frame is shifted along by this many", -MAX_PIXELS, MAX_PIXELS),
     Field("transition_time", "float", 0.4, "Length of transitions in seconds (kept for LedFx's UI)", 0, 5),
     Field(
         "transition_mode",

@@ -18,6 +18,7 @@ import asyncio
 import collections
 import json
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -81,6 +82,8 @@ class VirtualSpec:
     max_brightness: float = 1.0
     preview_only: bool = False
     fallback_until: float | None = None  # time.time() when the effect before comes back
+    grouping: int = 1
+    center_offset: int = 0
 
     @property
     def pixel_count(self):
@@ -98,14 +101,33 @@ class VirtualSpec:
     def effect_config(self):
         return json.loads(self.effect_config_json)
 
+    @property
+    def rendered_shape(self):
+        """(rows, columns) the effect renders: the virtual's, or with grouping a strip of
+        one pixel per group."""
+        if self.grouping <= 1:
+            return self.rows, self.columns
+        return 1, math.ceil(self.pixel_count / self.grouping)
+
     def same_layout(self, other):
         """Same effect on the same pixels: a config change is applied in place."""
-        return (self.rows, self.segments, self.effect_type, self.devices) == (
+        return (self.rows, self.segments, self.effect_type, self.devices, self.grouping) == (
             other.rows,
             other.segments,
             other.effect_type,
             other.devices,
+            other.grouping,
         )
+
+
+def spread(frame, *, pixel_count, grouping, center_offset):
+    """A rendered frame onto the virtual's pixels (LedFx's virtual options): each rendered
+    pixel repeated `grouping` times, then all of them shifted along by `center_offset`."""
+    if grouping > 1:
+        frame = np.repeat(frame, grouping, axis=0)[:pixel_count]
+    if center_offset:
+        frame = np.roll(frame, center_offset, axis=0)
+    return frame
 
 
 def rendering_state():
@@ -144,6 +166,8 @@ def rendering_state():
             config["max_brightness"],
             config["preview_only"],
             virtual.fallback_until.timestamp() if virtual.fallback_until else None,
+            max(1, config["grouping"]),
+            config["center_offset"],
         )
     return specs, core
 
@@ -380,7 +404,8 @@ class VirtualLoop:
         self.applied = spec  # what the effect renders now
         self.outputs = outputs
         self.renderer = renderer
-        self.effect = EFFECTS[spec.effect_type](rows=spec.rows, columns=spec.columns, config=spec.effect_config)
+        rows, columns = spec.rendered_shape
+        self.effect = EFFECTS[spec.effect_type](rows=rows, columns=columns, config=spec.effect_config)
         self.stopped = False
         self.audio_seen = None  # the audio feed's count at this loop's last frame
         self.logsec = LogSec()
@@ -413,6 +438,8 @@ class VirtualLoop:
                 self.effect.audio, self.audio_seen = self.renderer.audio.for_frame(self.audio_seen)
             render_start = time.perf_counter()
             frame = self.effect.pixels(render_start - self.started)
+            layout = self.applied
+            frame = spread(frame, pixel_count=layout.pixel_count, grouping=layout.grouping, center_offset=layout.center_offset)
             render_end = time.perf_counter()
             with self.renderer.lock:
                 if self.stopped:

@@ -5,6 +5,7 @@ import pytest
 
 from effects.base import EFFECTS, Finish
 from effects.matrix_effects import ValueNoise
+from effects.renderer import spread
 from ledfxsite.schema import Invalid
 from tests.conftest import EFFECT_BASE_DEFAULTS
 
@@ -235,3 +236,10 @@ def test_an_effects_pixels_are_its_frame_finished():
     effect = EFFECTS["singleColor"](rows=1, columns=4, config={"color": "#ff0000", "brightness": 0.5, "background_color": "#0000ff", "background_brightness": 0.2})
     assert effect.render(0.0).tolist() == [[255, 0, 0]] * 4
     assert effect.pixels(0.0).tolist() == [[127, 0, 25]] * 4  # (255, 0, 51) / 2
+
+
+def test_a_frame_is_spread_over_groups_then_shifted():
+    rendered = np.array([[1, 0, 0], [2, 0, 0], [3, 0, 0]], dtype=np.uint8)
+    assert reds(spread(rendered, pixel_count=8, grouping=3, center_offset=0)) == [1, 1, 1, 2, 2, 2, 3, 3]
+    assert reds(spread(rendered, pixel_count=8, grouping=3, center_offset=2)) == [3, 3, 1, 1, 1, 2, 2, 2]
+    assert reds(spread(rendered, pixel_count=3, grouping=1, center_offset=-1)) == [2, 3, 1]

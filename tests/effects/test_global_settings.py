@@ -74,3 +74,16 @@ async def test_an_effects_base_options_shape_what_devices_get(server, white_stri
     changed = await rest(server, "PUT", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"brightness": 0.5, "background_color": "#0000ff", "background_brightness": 0.2}})
     assert changed["status"] == "success", changed
     await frame_settles_at(white_strip, bytes([127, 127, 153] * 10))  # (255, 255, 255 + 51) / 2: clipped only at the end, as LedFx
+
+
+async def test_grouping_and_center_offset_lay_the_frame_onto_the_strip(server, white_strip):
+    await frame_settles_at(white_strip, bytes([255] * 30))
+    gradient = {"type": "gradient", "config": {"gradient": "#ff0000, #0000ff", "speed": 0.0}}
+    assert (await rest(server, "PUT", "/api/virtuals/strip/effects", gradient))["status"] == "success"
+    changed = await rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"grouping": 5, "center_offset": 2}})
+    assert changed["status"] == "success", changed
+    await asyncio.sleep(0.3)
+    frame = await next_frame(white_strip)
+    pixels = [frame[index : index + 3] for index in range(0, 30, 3)]
+    # two rendered pixels, five each, then shifted along by two (wrapping round)
+    assert pixels[2:7] == [pixels[2]] * 5 and pixels[7:] + pixels[:2] == [pixels[7]] * 5 and pixels[2] != pixels[7]
