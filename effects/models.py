@@ -18,6 +18,7 @@ from effects.base import EFFECTS
 from effects.artnet import ARTNET_PORT
 from effects.ddp import DDP_PORT
 from effects.e131 import E131_PORT
+from effects.transitions import MODES as TRANSITION_MODES
 from effects.wled_udp import WLED_UDP_PORT
 from ledfxsite.constants import DEFAULT_REFRESH_RATE, MAX_PIXELS, MAX_REFRESH_RATE
 from ledfxsite.schema import Field, Invalid, Schema
@@ -84,9 +85,9 @@ DEVICE_CONFIG = {
 }
 MODEL_FIELDS = ("name", "pixel_count", "rows", "refresh_rate", "ip_address")
 
-# A virtual's config, LedFx's 14 keys. name, rows, max_brightness, preview_only, grouping
-# and center_offset take effect here; the others are kept for LedFx's UI (one mapping:
-# span; no transitions, rotation or audio frequency range yet).
+# A virtual's config, LedFx's 14 keys. name, rows, max_brightness, preview_only, grouping,
+# center_offset and the transition take effect here; the others are kept for LedFx's UI
+# (one mapping: span; no rotation or audio frequency range yet).
 VIRTUAL_CONFIG = Schema(
     Field("name", "string", description="Friendly name for the virtual", required=True, blank=False, max_length=200),
     Field("rows", "int", 1, "Amount of rows. > 1 if this virtual is a matrix", 1, MAX_PIXELS),
@@ -97,13 +98,13 @@ VIRTUAL_CONFIG = Schema(
     Field("complex_segments", "bool", False, "Complex segments (kept for LedFx's UI)"),
     Field("grouping", "int", 1, "Group pixels: the effect renders one pixel per group of this many (0 and 1: none)", 0, MAX_PIXELS),
     Field("center_offset", "int", 0, "Number of pixels from the perceived center: the frame is shifted along by this many", -MAX_PIXELS, MAX_PIXELS),
-    Field("transition_time", "float", 0.4, "Length of transitions in seconds (kept for LedFx's UI)", 0, 5),
+    Field("transition_time", "float", 0.4, "Length of the transition from one effect to the next, in seconds", 0, 5),
     Field(
         "transition_mode",
         "choice",
         "Add",
-        "Type of transition (kept for LedFx's UI)",
-        choices=("Add", "Dissolve", "Push", "Slide", "Iris", "Through White", "Through Black", "None"),
+        "Type of transition (effects.transitions)",
+        choices=TRANSITION_MODES,
     ),
     Field("frequency_min", "int", 20, "Lowest frequency for audio effects (kept for LedFx's UI)", 20, 15000),
     Field("frequency_max", "int", 15000, "Highest frequency for audio effects (kept for LedFx's UI)", 20, 15000),

@@ -36,6 +36,7 @@ from effects.leases import LeaseKeeper
 from effects.models import CoreConfig, Device, Virtual, columns_of, pixel_count_of
 from effects.outputs import OUTPUTS
 from effects.previews import Previews
+from effects.transitions import Transition
 from ledfxsite.constants import DEFAULT_REFRESH_RATE
 from ledfxsite.events import afire_event
 from ledfxsite.streaks import FailureStreak
@@ -84,6 +85,8 @@ class VirtualSpec:
     fallback_until: float | None = None  # time.time() when the effect before comes back
     grouping: int = 1
     center_offset: int = 0
+    transition_seconds: float = 0.0
+    transition_mode: str = "None"
 
     @property
     def pixel_count(self):
@@ -110,14 +113,9 @@ class VirtualSpec:
         return 1, math.ceil(self.pixel_count / self.grouping)
 
     def same_layout(self, other):
-        """Same effect on the same pixels: a config change is applied in place."""
-        return (self.rows, self.segments, self.effect_type, self.devices, self.grouping) == (
-            other.rows,
-            other.segments,
-            other.effect_type,
-            other.devices,
-            other.grouping,
-        )
+        """The same pixels: another config or effect is applied in place (another effect
+        through the virtual's transition)."""
+        return (self.rows, self.segments, self.devices, self.grouping) == (other.rows, other.segments, other.devices, other.grouping)
 
 
 def spread(frame, *, pixel_count, grouping, center_offset):
@@ -168,6 +166,8 @@ def rendering_state():
             virtual.fallback_until.timestamp() if virtual.fallback_until else None,
             max(1, config["grouping"]),
             config["center_offset"],
+            config["transition_time"],
+            config["transition_mode"],
         )
     return specs, core
 
@@ -395,6 +395,11 @@ class Renderer:
         await self.leases.stop()
 
 
+def new_effect(spec):
+    rows, columns = spec.rendered_shape
+    return EFFECTS[spec.effect_type](rows=rows, columns=columns, config=spec.effect_config)
+
+
 class VirtualLoop:
     """One virtual's rendering, run by the render thread: `frame()` when `deadline` comes.
     The event loop only sets `spec` (applied at the next frame boundary) and `stopped`."""
@@ -404,8 +409,8 @@ class VirtualLoop:
         self.applied = spec  # what the effect renders now
         self.outputs = outputs
         self.renderer = renderer
-        rows, columns = spec.rendered_shape
-        self.effect = EFFECTS[spec.effect_type](rows=rows, columns=columns, config=spec.effect_config)
+        self.effect = new_effect(spec)
+        self.transition = None  # from the effect before, while it lasts
         self.stopped = False
         self.audio_seen = None  # the audio feed's count at this loop's last frame
         self.logsec = LogSec()
@@ -423,7 +428,15 @@ class VirtualLoop:
 
     def apply_spec(self, spec):
         was_diag = self.effect.config["diag"]
-        self.effect.update(spec.effect_config)
+        if spec.effect_type == self.applied.effect_type:
+            self.effect.update(spec.effect_config)
+        else:
+            old, self.effect = self.effect, new_effect(spec)
+            self.transition = None
+            if spec.transition_seconds > 0 and spec.transition_mode != "None":
+                self.transition = Transition(
+                    old_effect=old, mode=spec.transition_mode, seconds=spec.transition_seconds, started=time.perf_counter(), pixel_count=old.pixel_count
+                )
         if self.effect.config["diag"] and not was_diag:
             self.logsec = LogSec()  # no report until a whole second has been measured anew
         self.applied = spec
@@ -434,10 +447,19 @@ class VirtualLoop:
         if spec is not self.applied:
             self.apply_spec(spec)
         try:
-            if self.effect.listens:
-                self.effect.audio, self.audio_seen = self.renderer.audio.for_frame(self.audio_seen)
+            effects = [self.effect, *([self.transition.old_effect] if self.transition else [])]
+            if any(effect.listens for effect in effects):
+                audio, self.audio_seen = self.renderer.audio.for_frame(self.audio_seen)
+                for effect in effects:
+                    effect.audio = audio
             render_start = time.perf_counter()
             frame = self.effect.pixels(render_start - self.started)
+            if self.transition is not None:
+                done = self.transition.done(render_start)
+                old_frame = self.transition.old_effect.pixels(render_start - self.started)
+                frame = self.transition.blend(frame, old_frame, done)
+                if done >= 1.0:
+                    self.transition = None
             layout = self.applied
             frame = spread(frame, pixel_count=layout.pixel_count, grouping=layout.grouping, center_offset=layout.center_offset)
             render_end = time.perf_counter()

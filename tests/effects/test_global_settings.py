@@ -87,3 +87,15 @@ async def test_grouping_and_center_offset_lay_the_frame_onto_the_strip(server, w
     pixels = [frame[index : index + 3] for index in range(0, 30, 3)]
     # two rendered pixels, five each, then shifted along by two (wrapping round)
     assert pixels[2:7] == [pixels[2]] * 5 and pixels[7:] + pixels[:2] == [pixels[7]] * 5 and pixels[2] != pixels[7]
+
+
+async def test_a_new_effect_comes_in_through_the_virtuals_transition(server, white_strip):
+    await frame_settles_at(white_strip, bytes([255] * 30))
+    await rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"transition_time": 1.0, "transition_mode": "Add"}})
+    since = len(white_strip.frames)
+    blue = {"type": "gradient", "config": {"gradient": "#0000ff, #0000ff", "speed": 0.0}}
+    assert (await rest(server, "POST", "/api/virtuals/strip/effects", blue))["status"] == "success"
+    await frame_settles_at(white_strip, bytes([0, 0, 255] * 10))
+    reds = [frame[0] for _, frame in white_strip.frames[since:]]
+    assert any(64 < red < 192 for red in reds), reds  # white fading out over the second, not a cut
+    assert reds == sorted(reds, reverse=True)
