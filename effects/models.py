@@ -86,14 +86,14 @@ DEVICE_CONFIG = {
 MODEL_FIELDS = ("name", "pixel_count", "rows", "refresh_rate", "ip_address")
 
 # A virtual's config, LedFx's 14 keys. name, rows, max_brightness, preview_only, grouping,
-# center_offset and the transition take effect here; the others are kept for LedFx's UI
-# (one mapping: span; no rotation or audio frequency range yet).
+# center_offset, mapping and the transition take effect here; the others are kept for
+# LedFx's UI (no rotation or audio frequency range yet).
 VIRTUAL_CONFIG = Schema(
     Field("name", "string", description="Friendly name for the virtual", required=True, blank=False, max_length=200),
     Field("rows", "int", 1, "Amount of rows. > 1 if this virtual is a matrix", 1, MAX_PIXELS),
     Field("max_brightness", "float", 1.0, "Max brightness for the virtual", 0, 1),
     Field("preview_only", "bool", False, "Render previews only: send nothing to the devices"),
-    Field("mapping", "choice", "span", "Span: the effect is laid over the segments end to end", choices=("span",)),
+    Field("mapping", "choice", "span", "span: the effect laid over the segments end to end; copy: each segment shows it whole", choices=("span", "copy")),
     Field("icon_name", "string", "mdi:led-strip-variant", "Icon for the virtual", max_length=100),
     Field("complex_segments", "bool", False, "Complex segments (kept for LedFx's UI)"),
     Field("grouping", "int", 1, "Group pixels: the effect renders one pixel per group of this many (0 and 1: none)", 0, MAX_PIXELS),
@@ -159,8 +159,11 @@ UI_PREFERENCES = Schema(
 )
 
 
-def pixel_count_of(segments):
-    return sum(last - first + 1 for _, first, last, _ in segments)
+def pixel_count_of(segments, mapping="span"):
+    """The pixels a virtual's effect renders: its segments end to end ("span"), or the
+    longest of them ("copy": every segment shows the whole effect, scaled to it)."""
+    lengths = [last - first + 1 for _, first, last, _ in segments]
+    return max(lengths, default=0) if mapping == "copy" else sum(lengths)
 
 
 def columns_of(pixel_count, rows):
@@ -235,7 +238,7 @@ class Virtual(models.Model):
 
     @property
     def pixel_count(self):
-        return pixel_count_of(self.segments)
+        return pixel_count_of(self.segments, self.options.get("mapping", "span"))
 
     @property
     def columns(self):

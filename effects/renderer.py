@@ -87,10 +87,11 @@ class VirtualSpec:
     center_offset: int = 0
     transition_seconds: float = 0.0
     transition_mode: str = "None"
+    mapping: str = "span"
 
     @property
     def pixel_count(self):
-        return pixel_count_of(self.segments)
+        return pixel_count_of(self.segments, self.mapping)
 
     @property
     def columns(self):
@@ -115,7 +116,21 @@ class VirtualSpec:
     def same_layout(self, other):
         """The same pixels: another config or effect is applied in place (another effect
         through the virtual's transition)."""
-        return (self.rows, self.segments, self.devices, self.grouping) == (other.rows, other.segments, other.devices, other.grouping)
+        return (self.rows, self.segments, self.devices, self.grouping, self.mapping) == (
+            other.rows,
+            other.segments,
+            other.devices,
+            other.grouping,
+            other.mapping,
+        )
+
+
+def resampled(frame, length):
+    """A frame stretched or shrunk to `length` pixels, each channel interpolated linearly."""
+    if len(frame) == length:
+        return frame
+    positions = np.linspace(0, len(frame) - 1, length)
+    return np.stack([np.interp(positions, np.arange(len(frame)), frame[:, channel]) for channel in range(3)], axis=1).astype(np.uint8)
 
 
 def spread(frame, *, pixel_count, grouping, center_offset):
@@ -168,6 +183,7 @@ def rendering_state():
             config["center_offset"],
             config["transition_time"],
             config["transition_mode"],
+            config["mapping"],
         )
     return specs, core
 
@@ -486,8 +502,9 @@ class VirtualLoop:
             self.deadline = now
 
     def write(self, frame):
-        """Lay the virtual's pixels onto its devices' segments, end to end, at the global
-        brightness times its own, and send them (unless it renders previews only)."""
+        """Lay the virtual's pixels onto its devices' segments (end to end, or each a copy of
+        the whole), at the global brightness times its own, and send them (unless it
+        renders previews only)."""
         if self.applied.preview_only:
             return
         brightness = self.renderer.brightness * self.applied.max_brightness
@@ -496,9 +513,12 @@ class VirtualLoop:
         offset = 0
         for device_id, first, last, invert in self.applied.segments:
             length = last - first + 1
-            part = frame[offset : offset + length]
+            if self.applied.mapping == "copy":
+                part = resampled(frame[: self.applied.pixel_count], length)
+            else:
+                part = frame[offset : offset + length]
+                offset += length
             self.outputs[device_id].frame[first : first + len(part)] = part[::-1] if invert else part
-            offset += length
         for output in self.outputs.values():
             output.send()
 

@@ -169,7 +169,7 @@ def test_the_virtual_config_keys_the_ui_edits_are_kept(client):
 
 @pytest.mark.parametrize(
     "change, reason",
-    [({"max_brightness": 1.5}, "max_brightness: must be"), ({"mapping": "copy"}, "mapping: must be"), ({"rotate": 4}, "rotate: must be")],
+    [({"max_brightness": 1.5}, "max_brightness: must be"), ({"mapping": "mirror"}, "mapping: must be"), ({"rotate": 4}, "rotate: must be")],
 )
 def test_bad_virtual_config_values_are_refused(client, change, reason):
     create_matrix(client)

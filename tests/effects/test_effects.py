@@ -5,7 +5,7 @@ import pytest
 
 from effects.base import EFFECTS, Finish
 from effects.matrix_effects import ValueNoise
-from effects.renderer import spread
+from effects.renderer import resampled, spread
 from ledfxsite.schema import Invalid
 from tests.conftest import EFFECT_BASE_DEFAULTS
 
@@ -243,3 +243,10 @@ def test_a_frame_is_spread_over_groups_then_shifted():
     assert reds(spread(rendered, pixel_count=8, grouping=3, center_offset=0)) == [1, 1, 1, 2, 2, 2, 3, 3]
     assert reds(spread(rendered, pixel_count=8, grouping=3, center_offset=2)) == [3, 3, 1, 1, 1, 2, 2, 2]
     assert reds(spread(rendered, pixel_count=3, grouping=1, center_offset=-1)) == [2, 3, 1]
+
+
+def test_a_copied_frame_is_stretched_or_shrunk_to_each_segment():
+    rendered = np.array([[0, 0, 0], [100, 0, 0]], dtype=np.uint8)
+    assert reds(resampled(rendered, 3)) == [0, 50, 100]
+    assert reds(resampled(np.array([[0, 0, 0], [50, 0, 0], [100, 0, 0], [150, 0, 0]], dtype=np.uint8), 2)) == [0, 150]
+    assert resampled(rendered, 2) is rendered

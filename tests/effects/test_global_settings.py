@@ -99,3 +99,16 @@ async def test_a_new_effect_comes_in_through_the_virtuals_transition(server, whi
     reds = [frame[0] for _, frame in white_strip.frames[since:]]
     assert any(64 < red < 192 for red in reds), reds  # white fading out over the second, not a cut
     assert reds == sorted(reds, reverse=True)
+
+
+async def test_copy_mapping_shows_the_whole_effect_on_each_segment(server, white_strip):
+    await frame_settles_at(white_strip, bytes([255] * 30))
+    ramp = {"type": "gradient", "config": {"gradient": "#ff0000, #0000ff", "speed": 0.0}}
+    assert (await rest(server, "PUT", "/api/virtuals/strip/effects", ramp))["status"] == "success"
+    halves = {"id": "strip", "config": {"mapping": "copy", "transition_mode": "None"}, "segments": [["strip", 0, 4, False], ["strip", 5, 9, True]]}
+    assert (await rest(server, "POST", "/api/virtuals", halves))["status"] == "success"
+    assert (await rest(server, "GET", "/api/virtuals/strip"))["strip"]["pixel_count"] == 5
+    await asyncio.sleep(0.3)
+    frame = await next_frame(white_strip)
+    pixels = [frame[index : index + 3] for index in range(0, 30, 3)]
+    assert pixels[5:] == pixels[:5][::-1] and pixels[0] != pixels[4]  # the second segment is inverted
