@@ -31,6 +31,7 @@ from diagnostics.logsec import LogSec, unknown_phy
 from effects import services
 from effects.audio_effects import AudioFeed
 from effects.base import EFFECTS
+from effects.flashes import Flash, flashed
 from effects.history import WORKER, acting
 from effects.leases import LeaseKeeper
 from effects.models import CoreConfig, Device, Virtual, columns_of, pixel_count_of
@@ -39,6 +40,7 @@ from effects.previews import Previews
 from effects.transitions import Transition
 from ledfxsite.constants import DEFAULT_REFRESH_RATE
 from ledfxsite.events import afire_event
+from ledfxsite.layers import ALL_VIRTUALS
 from ledfxsite.streaks import FailureStreak
 
 logger = logging.getLogger(__name__)
@@ -234,6 +236,14 @@ class Renderer:
         await self.apply({virtual_id: spec for virtual_id, spec in specs.items() if virtual_id in held})
         self.schedule_fallbacks({virtual_id: specs[virtual_id].fallback_until for virtual_id in held if specs[virtual_id].fallback_until})
 
+    def flash(self, virtual_id, flash):
+        """Lay a flash over the frames of a virtual this worker renders (ALL_VIRTUALS: of
+        each), or end its flashes (flash None)."""
+        with self.lock:
+            for loop in self.loops.values():
+                if virtual_id in (ALL_VIRTUALS, loop.spec.id):
+                    loop.flashes = () if flash is None else (*loop.flashes, Flash(tuple(flash["color"]), flash["ramp"], flash["hold"], flash["fade"], time.monotonic()))
+
     def schedule_fallbacks(self, deadlines):
         """At each {virtual id: time.time()} deadline, the virtual's effect from before its
         fallback comes back (a service; it does nothing if the fallback ended or moved)."""
@@ -427,6 +437,7 @@ class VirtualLoop:
         self.renderer = renderer
         self.effect = new_effect(spec)
         self.transition = None  # from the effect before, while it lasts
+        self.flashes = ()  # changed under the renderer's lock
         self.stopped = False
         self.audio_seen = None  # the audio feed's count at this loop's last frame
         self.logsec = LogSec()
@@ -482,6 +493,8 @@ class VirtualLoop:
             with self.renderer.lock:
                 if self.stopped:
                     return
+                if self.flashes:
+                    frame, self.flashes = flashed(frame, self.flashes, time.monotonic())
                 previews = ()
                 if self.renderer.leases.valid():  # else another worker may take it over any moment
                     self.write(frame)

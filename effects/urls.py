@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/virtuals/<str:virtual_id>", views.virtual),
     path("api/virtuals/<str:virtual_id>/effects", views.virtual_effects),
     path("api/virtuals/<str:virtual_id>/effects/delete", views.virtual_effect_delete),
+    path("api/virtuals_tools", views.all_virtuals_tools),
     path("api/virtuals_tools/<str:virtual_id>", views.virtual_tools),
     path("api/virtuals/<str:virtual_id>/history", views.history, {"object_type": "virtual"}),
     path("api/effects", views.effects),

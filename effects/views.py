@@ -16,10 +16,13 @@ from effects import services
 from effects.audio_inputs import input_devices
 from effects.base import EFFECTS
 from effects.discovery import wled_finder
+from effects.flashes import MAX_FLASH_MS
 from effects.library import BUILTIN_COLORS, BUILTIN_GRADIENTS, builtin_presets
 from effects.models import DEVICE_CONFIG, VIRTUAL_CONFIG, CoreConfig, Device, HistoryEntry, Scene, UserColor, UserPreset, Virtual
 from effects.services import ServiceError
+from ledfxsite.colors import parse_color
 from ledfxsite.constants import CLIENT_LOG_SECONDS, MAX_CLIENT_LOG_LENGTH
+from ledfxsite.layers import ALL_VIRTUALS, flash_virtuals
 from ledfxsite.rest import UnreadableBody, body_refusal, failed, json_object, json_value
 from ledfxsite.schema import Field, Invalid, Schema
 from ledfxsite.scopes import request_ip
@@ -243,23 +246,64 @@ def virtual_effect_delete(request, virtual_id, body=None):
     return JsonResponse({"status": "success"})
 
 
-VIRTUAL_TOOLS = ("copy",)  # of LedFx's force_color, calibration, highlight, oneshot and copy
+VIRTUAL_TOOLS = ("copy", "oneshot")  # of LedFx's force_color, calibration, highlight, oneshot and copy
+TOOL_BODY = body(Field("tool", "string", required=True))
+FLASH = Schema(
+    Field("color", "color", "white", "Colour of the flash"),
+    *(Field(name, "float", 0.0, f"{name.capitalize()} of the flash, in milliseconds", 0.0, MAX_FLASH_MS) for name in ("ramp", "hold", "fade")),
+    Field("brightness", "float", 1.0, "Brightness of the flash (cut to 0-1, as LedFx)"),
+    extra="ignore",
+)
 
 
-@ledfx_endpoint("PUT", bodies={"PUT": body(Field("tool", "string", required=True))})
+@ledfx_endpoint("PUT", "POST", bodies={"PUT": TOOL_BODY, "POST": TOOL_BODY})
 def virtual_tools(request, virtual_id, body=None):
-    """A tool used on a virtual (LedFx's PUT /api/virtuals_tools/<id>): `copy` sets its
-    effect on each virtual listed in `target`."""
-    virtual = virtual_or_error(virtual_id)
-    if body["tool"] not in VIRTUAL_TOOLS:
-        raise ServiceError(f"Tool {body['tool']} is not supported here (tools: {', '.join(VIRTUAL_TOOLS)})")
-    target = body.get("target")
-    if target is None:
-        raise ServiceError("Required attribute for copy, target was not provided")
-    if not isinstance(target, list):
-        raise ServiceError("Required attribute for copy, target must be a list")
-    services.virtual_effect_copy(source=virtual, target_ids=target)
-    return succeeded(tool=body["tool"])
+    """A tool used on one virtual (LedFx's /api/virtuals_tools/<id>)."""
+    return use_tool(request.method, body, virtual_or_error(virtual_id))
+
+
+@ledfx_endpoint("GET", "PUT", "POST", bodies={"PUT": TOOL_BODY, "POST": TOOL_BODY})
+def all_virtuals_tools(request, body=None):
+    """A tool used on every virtual (LedFx's /api/virtuals_tools)."""
+    if request.method == "GET":
+        return succeeded(payload={"type": "info", "reason": f"Available tools: {', '.join(VIRTUAL_TOOLS)}"})
+    return use_tool(request.method, body, None)
+
+
+def use_tool(method, body, virtual):
+    """PUT `copy` {target}: the virtual's effect set on each target; POST `oneshot` {color,
+    ramp, hold, fade, brightness}: a flash over the virtual's frames (every virtual's,
+    without one); PUT `oneshot`: its flashes end."""
+    tool = body["tool"]
+    if tool not in VIRTUAL_TOOLS:
+        raise ServiceError(f"Tool {tool} is not supported here (tools: {', '.join(VIRTUAL_TOOLS)})")
+    if tool == "copy":
+        if method != "PUT" or virtual is None:
+            raise ServiceError("copy: PUT it to /api/virtuals_tools/<id> of the virtual to copy from")
+        target = body.get("target")
+        if target is None:
+            raise ServiceError("Required attribute for copy, target was not provided")
+        if not isinstance(target, list):
+            raise ServiceError("Required attribute for copy, target must be a list")
+        services.virtual_effect_copy(source=virtual, target_ids=target)
+    else:
+        flash = None
+        if method == "POST":
+            options = cleaned_or_refused(FLASH, body)
+            strength = min(1.0, max(0.0, options["brightness"]))
+            flash = {
+                "color": [channel * strength for channel in parse_color(options["color"])],
+                **{name: options[name] / 1000.0 for name in ("ramp", "hold", "fade")},
+            }
+        flash_virtuals(virtual_id=virtual.id if virtual else ALL_VIRTUALS, flash=flash)
+    return succeeded(tool=tool)
+
+
+def cleaned_or_refused(schema, data):
+    try:
+        return schema.clean(data)
+    except Invalid as error:
+        raise ServiceError(f"oneshot: {error}") from None
 
 
 @ledfx_endpoint("GET", "POST", bodies={"POST": body(Field("name_to_icon", "object", required=True))})

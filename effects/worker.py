@@ -20,7 +20,7 @@ from effects.audio_inputs import NO_SOUND_CARDS, worker_input
 from effects.history import PRUNE_PERIOD_SECONDS, prune
 from effects.renderer import Renderer
 from ledfxsite.events import afire_event
-from ledfxsite.layers import EVENTS_LAYER, RENDER_GROUP, receive_waiting_out_errors
+from ledfxsite.layers import EVENTS_LAYER, FLASH_MESSAGE, RENDER_GROUP, receive_waiting_out_errors
 from ledfxsite.previews import WATCH_MESSAGE
 from ledfxsite.process import ProcessPart
 from ledfxsite.streaks import FailureStreak
@@ -95,6 +95,8 @@ class RenderWorker(ProcessPart):
                 await self.audio_heard(message)
             elif kind == STOPPED_MESSAGE:
                 self.renderer.audio.stopped(message["source"])
+            elif kind == FLASH_MESSAGE:
+                self.renderer.flash(message["virtual_id"], message["flash"])
             elif kind == WATCH_MESSAGE:
                 self.renderer.previews.heard(watcher=message["watcher"], patterns=message["patterns"], seconds=message["seconds"])
             else:

@@ -16,6 +16,9 @@ EVENTS_LAYER = "events"
 RENDER_GROUP = "render"
 # notify_renderer's virtual_id for a change that concerns every virtual (global settings).
 ALL_VIRTUALS = "*"
+# A flash (or the end of flashes) for a virtual's frames: {"type", "virtual_id", "flash"
+# (effects.flashes.Flash's color, ramp, hold, fade; None: end its flashes)}.
+FLASH_MESSAGE = "virtual.flash"
 
 
 def notify_renderer(*, virtual_id):
@@ -25,6 +28,13 @@ def notify_renderer(*, virtual_id):
 
 async def anotify_renderer(*, virtual_id):
     await get_channel_layer(EVENTS_LAYER).group_send(RENDER_GROUP, {"type": "virtual.changed", "virtual_id": virtual_id})
+
+
+def flash_virtuals(*, virtual_id, flash):
+    """Tell the render workers to flash a virtual (ALL_VIRTUALS: every one), or to end its
+    flashes (flash None)."""
+    message = {"type": FLASH_MESSAGE, "virtual_id": virtual_id, "flash": flash}
+    async_to_sync(get_channel_layer(EVENTS_LAYER).group_send)(RENDER_GROUP, message)
 
 
 async def receive_waiting_out_errors(layer, channel, streak):

@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until
 
 # Copies of shared/fixtures/wled (real captures; see the README there), kept in the
 # repository so that the suite runs wherever it is checked out.
@@ -118,6 +118,17 @@ class DdpListener(asyncio.DatagramProtocol):
 async def ddp_listener():
     transport, listener = await asyncio.get_running_loop().create_datagram_endpoint(DdpListener, local_addr=("127.0.0.1", 0))
     return transport, listener, transport.get_extra_info("sockname")[1]
+
+
+async def next_frame(listener):
+    """The first frame that arrives from now on."""
+    seen = len(listener.frames)
+    await wait_until(lambda: len(listener.frames) > seen, what="a DDP frame")
+    return listener.frames[seen][1]
+
+
+async def frame_settles_at(listener, expected):
+    await wait_until(lambda: listener.frames and listener.frames[-1][1] == expected, what=f"frames of {expected[:3]!r}")
 
 
 # Frames from one source before another comes back; two senders at once give runs of one or two.

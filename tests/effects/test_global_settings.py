@@ -7,8 +7,8 @@ import asyncio
 import pytest
 import pytest_asyncio
 
-from tests.conftest import open_socket, rest, subscribe, wait_until
-from tests.effects.standins import ddp_listener
+from tests.conftest import open_socket, rest, subscribe
+from tests.effects.standins import ddp_listener, frame_settles_at, next_frame
 from tests.effects.test_previews import next_preview
 
 pytestmark = [pytest.mark.live, pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -24,17 +24,6 @@ async def white_strip(server):
     await rest(server, "POST", "/api/virtuals/strip/effects", {"type": "singleColor", "config": {"color": "#ffffff"}})
     yield listener
     transport.close()
-
-
-async def next_frame(listener):
-    """The first frame that arrives from now on."""
-    seen = len(listener.frames)
-    await wait_until(lambda: len(listener.frames) > seen, what="a DDP frame")
-    return listener.frames[seen][1]
-
-
-async def frame_settles_at(listener, expected):
-    await wait_until(lambda: listener.frames and listener.frames[-1][1] == expected, what=f"frames of {expected[:3]!r}")
 
 
 async def test_global_brightness_and_max_brightness_scale_what_devices_get(server, white_strip):
