@@ -81,10 +81,19 @@ def cleaned(schema, data):
         raise ServiceError(str(error)) from None
 
 
+UNIVERSE_TYPES = ("e131", "artnet")
+LAST_UNIVERSE = {"e131": 63999, "artnet": 32767}
+
+
 def device_fields(device_type, config):
     """Validated model fields and the rest of the config, from a LedFx device config."""
     config = cleaned(DEVICE_CONFIG[device_type], config)
     cleaned(Schema(Field("rows", "int", minimum=1, maximum=config["pixel_count"])), {"rows": config["rows"]})
+    if device_type in LAST_UNIVERSE:
+        size, offset = (config["universe_size"], config["channel_offset"]) if device_type == "e131" else (config["packet_size"], config["dmx_start_address"] - 1)
+        last = config["universe"] + (offset + config["pixel_count"] * 3 - 1) // size
+        if last > LAST_UNIVERSE[device_type]:
+            raise ServiceError(f"universe: {config['pixel_count']} pixels from universe {config['universe']} need universes up to {last}; the last is {LAST_UNIVERSE[device_type]}")
     fields = {name: config.pop(name) for name in MODEL_FIELDS}
     fields["ip_address"] = fields["ip_address"].strip()
     return fields, config
@@ -111,7 +120,6 @@ def device_create(*, device_type, config):
     return device_store(device_type=device_type, config={**discovered, **config}, info=info, online=online)
 
 
-UNIVERSE_TYPES = ("e131", "artnet")
 
 
 def sending_port(device_type, options):

@@ -57,3 +57,20 @@ def test_moving_a_device_onto_anothers_port_is_refused_and_changes_nothing(clien
     assert answer["payload"]["reason"] == "ip_address: 1.2.3.4 is already one's, with the same port 4048 and destination_id"
     assert Device.objects.get(id="two").config["port"] == 4049
     assert call(client, "PUT", "/api/devices/two", {"config": {"pixel_count": 20}})[1]["status"] == "success"  # its own port is no clash
+
+
+@pytest.mark.parametrize(
+    "device_type, config, accepted",
+    [
+        ("e131", {"universe": 63999, "pixel_count": 170}, True),  # 510 channels: one universe, the last
+        ("e131", {"universe": 63999, "pixel_count": 171}, False),
+        ("artnet", {"universe": 32766, "pixel_count": 340}, True),  # two universes of 510
+        ("artnet", {"universe": 32766, "pixel_count": 341}, False),
+    ],
+)
+def test_a_strip_must_end_by_the_last_universe(client, device_type, config, accepted):
+    body = {"type": device_type, "config": {"name": "Wall", "ip_address": "1.2.3.4", **config}}
+    answer = call(client, "POST", "/api/devices", body)[1]
+    assert (answer["status"] == "success") == accepted, answer
+    if not accepted:
+        assert answer["payload"]["reason"].startswith(f"universe: {config['pixel_count']} pixels from universe {config['universe']} need universes up to ")
