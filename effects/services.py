@@ -120,8 +120,6 @@ def device_create(*, device_type, config):
     return device_store(device_type=device_type, config={**discovered, **config}, info=info, online=online)
 
 
-
-
 def sending_port(device_type, options):
     """The UDP port a device's frames go to, or None (a dummy sends nothing)."""
     if device_type == "wled":
