@@ -3,7 +3,7 @@
 import numpy as np
 
 from effects.base import Effect, register
-from effects.colors import hsv_to_rgb, sample_gradient, to_pixels
+from effects.colors import LEDFX_GRADIENT, hsv_to_rgb, sample_gradient, to_pixels
 from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.schema import Field
 
@@ -144,3 +144,94 @@ class Twinkle(StripEffect):
         if self.config["rainbow"]:
             return to_pixels(hsv_to_rgb(self.hue, 1.0, self.level))
         return to_pixels(self.level[:, None] * self.color)
+
+
+# --- LedFx's non-reactive effects, with its names, options and defaults
+
+GRADIENT_ROLL = Field("gradient_roll", "float", 0.0, "Kept for LedFx's UI, which hides it for this effect", 0.0, 10.0)
+FADE_GRADIENT_PER_SECOND = 0.015  # of the gradient, per unit of speed: LedFx's pace
+
+
+@register
+class Fade(StripEffect):
+    """The whole strip one colour, moving along the gradient and back (LedFx's fade)."""
+
+    id = "fade"
+    name = "Fade"
+    options = (
+        Field("gradient", "gradient", LEDFX_GRADIENT, "Color gradient to display"),
+        GRADIENT_ROLL,
+        Field("speed", "float", 0.5, "Rate of change of color", 0.1, 10.0),
+    )
+
+    def setup(self):
+        super().setup()
+        self.stops = parse_gradient(self.config["gradient"])
+
+    def render(self, t):
+        travelled = (t * self.config["speed"] * FADE_GRADIENT_PER_SECOND) % 2.0
+        color = sample_gradient(*self.stops, np.array([min(travelled, 2.0 - travelled)]))[0]
+        return to_pixels(np.tile(color, (self.pixel_count, 1)))
+
+
+@register
+class RandomFlash(StripEffect):
+    """Now and then a part of the strip flashes and fades, like lightning (LedFx's random
+    flash): each second a new flash comes with `hit_probability_per_sec`, when none is
+    fading; it lights `hit_relative_size` % of the strip at a random place."""
+
+    id = "random_flash"
+    name = "Random Flash"
+    options = (
+        Field("speed", "float", 1.0, "Kept for LedFx's UI, which hides it for this effect", 0.1, 10.0),
+        Field("hit_color", "color", "#FFFFFF", "Hit color"),
+        Field("hit_duration", "float", 0.5, "Hit duration", 0.1, 5.0),
+        Field("hit_probability_per_sec", "float", 0.1, "Probability of hit per second", 0.01, 1.0),
+        Field("hit_relative_size", "int", 10, "Hit size relative to LED strip", 1, 100),
+    )
+
+    def setup(self):
+        super().setup()
+        self.hit = None  # (when, first pixel)
+
+    def render(self, t):
+        dt = self.elapsed(t)
+        config = self.config
+        size = max(1, self.pixel_count * config["hit_relative_size"] // 100)
+        if self.hit is not None and t - self.hit[0] >= config["hit_duration"]:
+            self.hit = None
+        if self.hit is None and self.random.random() < 1.0 - (1.0 - config["hit_probability_per_sec"]) ** dt:
+            self.hit = (t, int(self.random.integers(self.pixel_count - size + 1)))
+        pixels = np.zeros((self.pixel_count, 3))
+        if self.hit is not None:
+            when, first = self.hit
+            pixels[first : first + size] = np.array(parse_color(config["hit_color"])) * (1.0 - (t - when) / config["hit_duration"])
+        return to_pixels(pixels)
+
+
+@register
+class Pixels(StripEffect):
+    """A diagnostic (LedFx's pixels): `pixels` pixels light up in `pixel_color`, moving a
+    step along the strip every `step_period` seconds (with `build_up`, the lit ones stay
+    until the strip is full), on the background colour."""
+
+    id = "pixels"
+    name = "Pixels"
+    options = (
+        Field("speed", "float", 20.0, "Locked to 20 fps", 20.0, 20.0),
+        Field("step_period", "float", 1.0, "Time between each pixel step to light up", 0.01, 5.0),
+        Field("pixels", "int", 1, "Number of pixels each step", 1, 32),
+        Field("background_color", "color", "#000000", "Background color"),
+        Field("pixel_color", "color", "#FFFFFF", "Pixel color to light up"),
+        Field("build_up", "bool", False, "Single or building pixels"),
+        Field("color_blend", "bool", False, "Kept for LedFx's UI"),
+    )
+
+    def render(self, t):
+        step, count = self.config["pixels"], self.pixel_count
+        laps = -(-count // step)
+        done = int(t // self.config["step_period"]) % laps
+        start = 0 if self.config["build_up"] else done * step
+        pixels = np.zeros((count, 3))
+        pixels[start : min((done + 1) * step, count)] = parse_color(self.config["pixel_color"])
+        return to_pixels(pixels)

@@ -43,7 +43,7 @@ def test_same_seed_and_times_give_the_same_frames(effect_id):
 def test_effects_light_pixels_and_change_over_time(effect_id):
     rendered = frames(effect_id, 16, 16)
     assert any(frame.any() for frame in rendered), "every frame is black"
-    if effect_id != "singleColor":
+    if effect_id not in ("singleColor", "pixels"):  # pixels steps once a second, after these 0.65 s
         assert not all(np.array_equal(rendered[0], frame) for frame in rendered[1:]), "the frames never change"
 
 
@@ -250,3 +250,28 @@ def test_a_copied_frame_is_stretched_or_shrunk_to_each_segment():
     assert reds(resampled(rendered, 3)) == [0, 50, 100]
     assert reds(resampled(np.array([[0, 0, 0], [50, 0, 0], [100, 0, 0], [150, 0, 0]], dtype=np.uint8), 2)) == [0, 150]
     assert resampled(rendered, 2) is rendered
+
+
+# --- LedFx's non-reactive fade, random_flash and pixels, worked out by hand
+
+
+def test_fade_moves_the_whole_strip_along_its_gradient_and_back():
+    fade = EFFECTS["fade"](rows=1, columns=4, config={"gradient": "#000000, #ffffff", "speed": 10.0})  # 0.15 of it a second
+    assert fade.render(2.0).tolist() == [[76, 76, 76]] * 4  # 0.3 of the way
+    assert fade.render(10.0).tolist() == [[127, 127, 127]] * 4  # 1.5: on the way back, at 0.5
+
+
+def test_random_flash_lights_a_part_and_fades_it():
+    flash = EFFECTS["random_flash"](rows=1, columns=10, config={"hit_probability_per_sec": 1.0, "hit_relative_size": 50, "hit_color": "#ff0000"})
+    assert not flash.render(0.0).any()  # no time has passed yet: no chance of a hit
+    lit = [int(red) for red in flash.render(0.1)[:, 0]]
+    first = lit.index(255)
+    assert lit[first : first + 5] == [255] * 5 and sum(lit) == 5 * 255
+    assert [int(red) for red in flash.render(0.35)[:, 0]][first : first + 5] == [127] * 5  # half of its 0.5 s
+    assert not flash.render(0.6).any() or flash.render(0.6)[:, 0].max() == 255  # over; at once another may come
+
+
+@pytest.mark.parametrize("build_up, t, lit", [(False, 0.0, "##........"), (False, 0.6, "..##......"), (True, 1.1, "######...."), (False, 2.6, "##........")])
+def test_pixels_steps_along_the_strip(build_up, t, lit):
+    frame = EFFECTS["pixels"](rows=1, columns=10, config={"pixels": 2, "step_period": 0.5, "build_up": build_up}).render(t)
+    assert "".join("#" if pixel.any() else "." for pixel in frame) == lit
