@@ -47,19 +47,47 @@ class Gradient(StripEffect):
         return to_pixels(sample_gradient(*self.stops, self.position - t * self.config["speed"]))
 
 
+# LedFx's brightness modulation, for effects that would otherwise stand still.
+MODULATION = (
+    Field("modulate", "bool", False, "Brightness modulation"),
+    Field("modulation_effect", "choice", "sine", "Choose an animation", choices=("sine", "breath")),
+    Field("modulation_speed", "float", 0.5, "Animation speed", 0.01, 1.0),
+)
+TEMPORAL_SPEED = Field("speed", "float", 1.0, "Speed of the effect", 0.1, 10.0)
+MODULATION_STEPS_PER_SECOND = 10.0  # LedFx's modulation moves on ten times a second at speed 1
+
+
+def modulated(pixels, config, t):
+    """LedFx's modulation of a frame's brightness (float (N, 3)), at time t: "sine", a wave
+    between 0.1 and 0.7 of the brightness along the strip, moving on; "breath", the strip lit
+    from its start to a point that rises slowly and falls back, every nine steps."""
+    if not config["modulate"]:
+        return pixels
+    steps = t * MODULATION_STEPS_PER_SECOND * config["speed"]
+    count = len(pixels)
+    if config["modulation_effect"] == "sine":
+        phase = (steps * 0.1 * config["modulation_speed"] / np.pi) % (2 * np.pi)
+        wave = 0.3 * np.sin(np.linspace(phase + np.pi, phase, count)) + 0.4
+        return pixels * wave[:, None]
+    x = (steps * config["modulation_speed"] / 60.0) % 9.0  # LedFx's breath: 9 units of 60 steps
+    reach = 0.4 * np.sin(x - np.pi / 2) + 0.6 if x < 3.0 else np.exp(3.0 - x) + 0.2
+    pixels = pixels.copy()
+    pixels[int(reach * count) :] = 0.0
+    return pixels
+
+
 @register
 class SingleColor(StripEffect):
     id = "singleColor"
     name = "Single Color"
-    options = (Field("color", "color", "#ff0000", "The colour"),)  # dimmed by the base brightness
+    options = (*MODULATION, TEMPORAL_SPEED, Field("color", "color", "#FF0000", "Color of strip"))  # dimmed by the base brightness
 
     def setup(self):
         super().setup()
-        color = np.array(parse_color(self.config["color"]), dtype=np.float64)
-        self.frame = to_pixels(np.broadcast_to(color, (self.pixel_count, 3)))
+        self.color = np.array(parse_color(self.config["color"]), dtype=np.float64)
 
     def render(self, t):
-        return self.frame.copy()
+        return to_pixels(modulated(np.tile(self.color, (self.pixel_count, 1)), self.config, t))
 
 
 @register

@@ -275,3 +275,23 @@ def test_random_flash_lights_a_part_and_fades_it():
 def test_pixels_steps_along_the_strip(build_up, t, lit):
     frame = EFFECTS["pixels"](rows=1, columns=10, config={"pixels": 2, "step_period": 0.5, "build_up": build_up}).render(t)
     assert "".join("#" if pixel.any() else "." for pixel in frame) == lit
+
+
+def red_channel(config, t, columns):
+    return [int(red) for red in EFFECTS["singleColor"](rows=1, columns=columns, config={"color": "#ff0000", **config}).render(t)[:, 0]]
+
+
+def test_single_color_stands_still_unless_modulated():
+    assert red_channel({}, 5.0, 3) == [255, 255, 255]
+
+
+def test_sine_modulation_is_a_wave_along_the_strip():
+    # at t = 0: 0.3 sin(pi, pi/2, 0) + 0.4 of full red
+    assert red_channel({"modulate": True}, 0.0, 3) == [102, 178, 102]
+
+
+@pytest.mark.parametrize("t, lit", [(6.0, 3), (12.0, 7), (18.0, 10), (24.0, 5)])
+def test_breath_modulation_lights_the_strip_to_a_rising_and_falling_point(t, lit):
+    # speed 1 and modulation_speed 1: x = t / 6; lit to 0.4 sin(x - pi/2) + 0.6 below x = 3, e^(3 - x) + 0.2
+    # after: x = 1: 0.384, x = 2: 0.766, x = 3: 1.2 (all), x = 4: 0.568 of 10 pixels
+    assert red_channel({"modulate": True, "modulation_effect": "breath", "modulation_speed": 1.0}, t, 10).count(255) == lit

@@ -18,7 +18,7 @@ from effects import services
 from effects.history import WORKER, acting
 from effects.models import Device, HistoryEntry, Lease, Virtual
 from effects.worker import RenderWorker
-from tests.conftest import EFFECT_BASE_DEFAULTS, open_socket, rest, subscribe, wait_until
+from tests.conftest import SINGLE_COLOR_DEFAULTS, open_socket, rest, subscribe, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_a_rest_effect_change_makes_one_entry_with_its_source_and_address(client
             "kind": "effect_set",
             "source": "rest",
             "client_ip": "127.0.0.1",
-            "details": {"effect_type": "singleColor", "config": {**EFFECT_BASE_DEFAULTS, "color": "#00ff00"}},
+            "details": {"effect_type": "singleColor", "config": {**SINGLE_COLOR_DEFAULTS, "color": "#00ff00"}},
         }
     ]
 

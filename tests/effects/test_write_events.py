@@ -14,7 +14,7 @@ from effects import services
 from effects.models import Virtual
 from ledfxsite.events import afire_event
 from ledfxsite.layers import EVENTS_LAYER, RENDER_GROUP
-from tests.conftest import EFFECT_BASE_DEFAULTS, open_socket, rest, subscribe
+from tests.conftest import SINGLE_COLOR_DEFAULTS, open_socket, rest, subscribe
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +32,7 @@ SUBSCRIBED = (
     "client_sync",
 )
 SENTINEL = "end-of-write"
-GREEN = {**EFFECT_BASE_DEFAULTS, "color": "#00ff00"}  # singleColor's config with its defaults
+GREEN = {**SINGLE_COLOR_DEFAULTS, "color": "#00ff00"}  # singleColor's config with its defaults
 
 
 class Watcher:
