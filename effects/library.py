@@ -44,8 +44,8 @@ BUILTIN_PRESETS = {
         "cascade": {"name": "Cascade", "config": {"speed": 0.3, "frequency": 0.32, "blur": 7.7, "mirror": True}},
     },
     "gradient": {
-        "sunset-drift": {"name": "Sunset drift", "config": {"gradient": BUILTIN_GRADIENTS["Sunset"], "speed": 0.1}},
-        "ocean-flow": {"name": "Ocean flow", "config": {"gradient": BUILTIN_GRADIENTS["Ocean"], "speed": 0.5}},
+        "sunset-drift": {"name": "Sunset drift", "config": {"gradient": BUILTIN_GRADIENTS["Sunset"], "gradient_roll": 1.0, "speed": 0.2}},
+        "ocean-flow": {"name": "Ocean flow", "config": {"gradient": BUILTIN_GRADIENTS["Ocean"], "gradient_roll": 2.0}},
     },
     "singleColor": {
         "warm-white": {"name": "Warm white", "config": {"color": BUILTIN_COLORS["warm-white"]}},

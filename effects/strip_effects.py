@@ -19,6 +19,35 @@ class StripEffect(Effect):
         self.position = (np.arange(self.pixel_count) + 0.5) / self.pixel_count
 
 
+# LedFx's brightness modulation, for effects that would otherwise stand still.
+MODULATION = (
+    Field("modulate", "bool", False, "Brightness modulation"),
+    Field("modulation_effect", "choice", "sine", "Choose an animation", choices=("sine", "breath")),
+    Field("modulation_speed", "float", 0.5, "Animation speed", 0.01, 1.0),
+)
+TEMPORAL_SPEED = Field("speed", "float", 1.0, "Speed of the effect", 0.1, 10.0)
+STEPS_PER_SECOND = 10.0  # LedFx's temporal effects step ten times a second at speed 1
+
+
+def modulated(pixels, config, t):
+    """LedFx's modulation of a frame's brightness (float (N, 3)), at time t: "sine", a wave
+    between 0.1 and 0.7 of the brightness along the strip, moving on; "breath", the strip lit
+    from its start to a point that rises slowly and falls back, every nine steps."""
+    if not config["modulate"]:
+        return pixels
+    steps = t * STEPS_PER_SECOND * config["speed"]
+    count = len(pixels)
+    if config["modulation_effect"] == "sine":
+        phase = (steps * 0.1 * config["modulation_speed"] / np.pi) % (2 * np.pi)
+        wave = 0.3 * np.sin(np.linspace(phase + np.pi, phase, count)) + 0.4
+        return pixels * wave[:, None]
+    x = (steps * config["modulation_speed"] / 60.0) % 9.0  # LedFx's breath: 9 units of 60 steps
+    reach = 0.4 * np.sin(x - np.pi / 2) + 0.6 if x < 3.0 else np.exp(3.0 - x) + 0.2
+    pixels = pixels.copy()
+    pixels[int(reach * count) :] = 0.0
+    return pixels
+
+
 @register
 class Rainbow(StripEffect):
     id = "rainbow"
@@ -32,11 +61,16 @@ class Rainbow(StripEffect):
 
 @register
 class Gradient(StripEffect):
+    """A gradient along the strip (LedFx's): still, or shifted along by `gradient_roll`
+    pixels per step (ten steps a second at speed 1), and modulated as singleColor is."""
+
     id = "gradient"
     name = "Gradient"
     options = (
-        Field("gradient", "gradient", "linear-gradient(90deg, #ff0000 0%, #00ff00 50%, #0000ff 100%)", "Colours along the strip"),
-        Field("speed", "float", 0.25, "Gradient lengths scrolled per second", 0.0, 10.0),
+        *MODULATION,
+        Field("gradient", "gradient", LEDFX_GRADIENT, "Color gradient to display"),
+        Field("gradient_roll", "float", 0.0, "Amount to shift the gradient", 0.0, 10.0),
+        TEMPORAL_SPEED,
     )
 
     def setup(self):
@@ -44,36 +78,8 @@ class Gradient(StripEffect):
         self.stops = parse_gradient(self.config["gradient"])
 
     def render(self, t):
-        return to_pixels(sample_gradient(*self.stops, self.position - t * self.config["speed"]))
-
-
-# LedFx's brightness modulation, for effects that would otherwise stand still.
-MODULATION = (
-    Field("modulate", "bool", False, "Brightness modulation"),
-    Field("modulation_effect", "choice", "sine", "Choose an animation", choices=("sine", "breath")),
-    Field("modulation_speed", "float", 0.5, "Animation speed", 0.01, 1.0),
-)
-TEMPORAL_SPEED = Field("speed", "float", 1.0, "Speed of the effect", 0.1, 10.0)
-MODULATION_STEPS_PER_SECOND = 10.0  # LedFx's modulation moves on ten times a second at speed 1
-
-
-def modulated(pixels, config, t):
-    """LedFx's modulation of a frame's brightness (float (N, 3)), at time t: "sine", a wave
-    between 0.1 and 0.7 of the brightness along the strip, moving on; "breath", the strip lit
-    from its start to a point that rises slowly and falls back, every nine steps."""
-    if not config["modulate"]:
-        return pixels
-    steps = t * MODULATION_STEPS_PER_SECOND * config["speed"]
-    count = len(pixels)
-    if config["modulation_effect"] == "sine":
-        phase = (steps * 0.1 * config["modulation_speed"] / np.pi) % (2 * np.pi)
-        wave = 0.3 * np.sin(np.linspace(phase + np.pi, phase, count)) + 0.4
-        return pixels * wave[:, None]
-    x = (steps * config["modulation_speed"] / 60.0) % 9.0  # LedFx's breath: 9 units of 60 steps
-    reach = 0.4 * np.sin(x - np.pi / 2) + 0.6 if x < 3.0 else np.exp(3.0 - x) + 0.2
-    pixels = pixels.copy()
-    pixels[int(reach * count) :] = 0.0
-    return pixels
+        shifted = self.config["gradient_roll"] * STEPS_PER_SECOND * self.config["speed"] * t / self.pixel_count
+        return to_pixels(modulated(sample_gradient(*self.stops, self.position - shifted), self.config, t))
 
 
 @register

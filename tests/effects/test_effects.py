@@ -43,7 +43,7 @@ def test_same_seed_and_times_give_the_same_frames(effect_id):
 def test_effects_light_pixels_and_change_over_time(effect_id):
     rendered = frames(effect_id, 16, 16)
     assert any(frame.any() for frame in rendered), "every frame is black"
-    if effect_id not in ("singleColor", "pixels"):  # pixels steps once a second, after these 0.65 s
+    if effect_id not in ("singleColor", "gradient", "pixels"):  # the first two stand still, as in LedFx; pixels steps once a second
         assert not all(np.array_equal(rendered[0], frame) for frame in rendered[1:]), "the frames never change"
 
 
@@ -295,3 +295,9 @@ def test_breath_modulation_lights_the_strip_to_a_rising_and_falling_point(t, lit
     # speed 1 and modulation_speed 1: x = t / 6; lit to 0.4 sin(x - pi/2) + 0.6 below x = 3, e^(3 - x) + 0.2
     # after: x = 1: 0.384, x = 2: 0.766, x = 3: 1.2 (all), x = 4: 0.568 of 10 pixels
     assert red_channel({"modulate": True, "modulation_effect": "breath", "modulation_speed": 1.0}, t, 10).count(255) == lit
+
+
+def test_a_gradient_rolls_by_gradient_roll_pixels_a_step():
+    gradient = EFFECTS["gradient"](rows=1, columns=10, config={"gradient": "#000000, #ffffff", "gradient_roll": 1.0})
+    assert int(gradient.render(0.0)[0, 0]) == 12  # pixel 0's centre, 0.05 along: 0.05 x 255
+    assert int(gradient.render(0.5)[0, 0]) == 140  # 10 steps a second, a pixel each: half the strip on, 0.55 along

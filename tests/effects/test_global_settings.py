@@ -67,7 +67,7 @@ async def test_an_effects_base_options_shape_what_devices_get(server, white_stri
 
 async def test_grouping_and_center_offset_lay_the_frame_onto_the_strip(server, white_strip):
     await frame_settles_at(white_strip, bytes([255] * 30))
-    gradient = {"type": "gradient", "config": {"gradient": "#ff0000, #0000ff", "speed": 0.0}}
+    gradient = {"type": "gradient", "config": {"gradient": "#ff0000, #0000ff"}}
     assert (await rest(server, "PUT", "/api/virtuals/strip/effects", gradient))["status"] == "success"
     changed = await rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"grouping": 5, "center_offset": 2}})
     assert changed["status"] == "success", changed
@@ -82,7 +82,7 @@ async def test_a_new_effect_comes_in_through_the_virtuals_transition(server, whi
     await frame_settles_at(white_strip, bytes([255] * 30))
     await rest(server, "POST", "/api/virtuals", {"id": "strip", "config": {"transition_time": 1.0, "transition_mode": "Add"}})
     since = len(white_strip.frames)
-    blue = {"type": "gradient", "config": {"gradient": "#0000ff, #0000ff", "speed": 0.0}}
+    blue = {"type": "gradient", "config": {"gradient": "#0000ff, #0000ff"}}
     assert (await rest(server, "POST", "/api/virtuals/strip/effects", blue))["status"] == "success"
     await frame_settles_at(white_strip, bytes([0, 0, 255] * 10))
     reds = [frame[0] for _, frame in white_strip.frames[since:]]
@@ -92,7 +92,7 @@ async def test_a_new_effect_comes_in_through_the_virtuals_transition(server, whi
 
 async def test_copy_mapping_shows_the_whole_effect_on_each_segment(server, white_strip):
     await frame_settles_at(white_strip, bytes([255] * 30))
-    ramp = {"type": "gradient", "config": {"gradient": "#ff0000, #0000ff", "speed": 0.0}}
+    ramp = {"type": "gradient", "config": {"gradient": "#ff0000, #0000ff"}}
     assert (await rest(server, "PUT", "/api/virtuals/strip/effects", ramp))["status"] == "success"
     halves = {"id": "strip", "config": {"mapping": "copy", "transition_mode": "None"}, "segments": [["strip", 0, 4, False], ["strip", 5, 9, True]]}
     assert (await rest(server, "POST", "/api/virtuals", halves))["status"] == "success"

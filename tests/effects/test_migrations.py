@@ -31,3 +31,22 @@ def test_devices_from_before_get_ledfxs_icon_and_offset_and_keep_the_rest():
     virtuals = dict(new.get_model("effects", "Virtual").objects.values_list("id", "options"))
     assert devices == {"porch": {"icon_name": "mdi:led-strip", "center_offset": 0, "port": 4048}, "desk": {"icon_name": "mdi:desk", "center_offset": 0}}
     assert virtuals == {"porch": {"max_brightness": 0.5, "icon_name": "mdi:led-strip"}, "desk": {"icon_name": "mdi:desk"}}
+
+
+def test_stored_gradients_keep_their_motion_in_ledfxs_options():
+    old = migrate(("effects", "0011_virtual_fallback"))
+    Virtual = old.get_model("effects", "Virtual")
+    Virtual.objects.create(id="strip", name="Strip", segments=[["strip", 0, 59, False]], effect_type="gradient", effect_config={"gradient": "#f00,#00f", "speed": 0.5}, effect_configs={"gradient": {"gradient": "#f00,#00f", "speed": 0.5}, "rainbow": {"speed": 2.0}})
+    Virtual.objects.create(id="done", name="Done", segments=[["done", 0, 9, False]], effect_type="gradient", effect_config={"gradient": "#f00,#00f", "gradient_roll": 3.0, "speed": 2.0})
+    old.get_model("effects", "UserPreset").objects.create(effect_type="gradient", preset_id="mine", name="Mine", config={"gradient": "#f00,#00f", "speed": 0.2})
+    old.get_model("effects", "Scene").objects.create(id="night", name="Night", virtuals={"strip": {"type": "gradient", "config": {"speed": 2.0}}, "gone": {"type": "rainbow", "config": {"speed": 3.0}}})
+    new = migrate(("effects", "0012_gradient_as_ledfx"))
+    strip = new.get_model("effects", "Virtual").objects.get(id="strip")
+    assert strip.effect_config == {"gradient": "#f00,#00f", "gradient_roll": 3.0, "speed": 1.0}  # 0.5 lengths/s of 60 pixels: 30 px/s, 3 a step
+    assert strip.effect_configs == {"gradient": {"gradient": "#f00,#00f", "gradient_roll": 3.0, "speed": 1.0}, "rainbow": {"speed": 2.0}}
+    assert new.get_model("effects", "Virtual").objects.get(id="done").effect_config == {"gradient": "#f00,#00f", "gradient_roll": 3.0, "speed": 2.0}
+    assert new.get_model("effects", "UserPreset").objects.get().config == {"gradient": "#f00,#00f", "gradient_roll": 2.0, "speed": 1.0}  # 100 pixels assumed
+    assert new.get_model("effects", "Scene").objects.get().virtuals == {
+        "strip": {"type": "gradient", "config": {"speed": 1.0, "gradient_roll": 10.0}},  # 12 a step, at most 10
+        "gone": {"type": "rainbow", "config": {"speed": 3.0}},
+    }
