@@ -9,7 +9,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 from zeroconf import InterfaceChoice, IPVersion, ServiceBrowser, ServiceStateChange, Zeroconf
 
 from effects import services
@@ -68,7 +68,7 @@ class WledFinder:
         except Exception:
             logger.exception("WLED discovery failed")
         finally:
-            close_old_connections()
+            connections.close_all()  # this thread's, which ends here
             self.scanning.release()
 
 
