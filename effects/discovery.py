@@ -62,7 +62,11 @@ class WledFinder:
             addresses = browse_wled(seconds=settings.DEVICE_DISCOVERY_SECONDS, interfaces=settings.MDNS_INTERFACES)
             logger.info("WLED discovery found %d: %s", len(addresses), ", ".join(addresses) or "none")
             for address in addresses:
-                device = services.wled_found(address=address, name_to_icon=name_to_icon)
+                try:
+                    device = services.wled_found(address=address, name_to_icon=name_to_icon)
+                except services.ServiceError as error:  # one refused does not keep the others out
+                    logger.warning("WLED found at %s not added: %s", address, error)
+                    continue
                 if device is not None:
                     logger.info("added WLED %s at %s", device.id, address)
         except Exception:

@@ -289,7 +289,10 @@ def use_tool(method, body, virtual):
     else:
         flash = None
         if method == "POST":
-            options = cleaned_or_refused(FLASH, body)
+            try:
+                options = FLASH.clean(body)
+            except Invalid as error:
+                raise ServiceError(f"oneshot: {error}") from None
             strength = min(1.0, max(0.0, options["brightness"]))
             flash = {
                 "color": [channel * strength for channel in parse_color(options["color"])],
@@ -297,13 +300,6 @@ def use_tool(method, body, virtual):
             }
         flash_virtuals(virtual_id=virtual.id if virtual else ALL_VIRTUALS, flash=flash)
     return succeeded(tool=tool)
-
-
-def cleaned_or_refused(schema, data):
-    try:
-        return schema.clean(data)
-    except Invalid as error:
-        raise ServiceError(f"oneshot: {error}") from None
 
 
 @ledfx_endpoint("GET", "POST", bodies={"POST": body(Field("name_to_icon", "object", required=True))})
