@@ -16,8 +16,10 @@ import time
 import numpy as np
 
 from effects.base import Effect, register
-from effects.colors import LEDFX_GRADIENT, hsv_to_rgb, sample_gradient, to_pixels
-from ledfxsite.audio import BANDS, MEL_BANDS
+from effects.colors import LEDFX_GRADIENT, sample_gradient, to_pixels
+from effects.library import BUILTIN_COLORS
+from effects.strip_effects import MODULATION, modulated
+from ledfxsite.audio import BANDS, MAX_FREQUENCY, MEL_BANDS, MIN_FREQUENCY, mel, mel_to_hz
 from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.schema import Field
 
@@ -147,6 +149,49 @@ def synthetic(t, previous_t):
     return {"volume": 0.7, **levels, "melbank": melbank, "onset": beat, "beat": beat, "bpm": 120.0, "beat_phase": phase}
 
 
+# LedFx's choice of the power an effect follows, and the feature each one is.
+FREQUENCY_RANGES = {"Beat": "beat_power", "Bass": "bass_power", "Lows (beat+bass)": "lows_power", "Mids": "mids_power", "High": "high_power"}
+FREQUENCY_RANGE = Field("frequency_range", "choice", "Lows (beat+bass)", "Frequency range for the beat detection", choices=tuple(FREQUENCY_RANGES))
+ROLL_FRAMES_PER_SECOND = 60.0  # LedFx rolls a gradient `gradient_roll` pixels a frame, at its 60 fps
+# The melbank's band centres (for sources sampled at 30 kHz and more; the top is lower below).
+MEL_CENTRES = mel_to_hz(np.linspace(mel(MIN_FREQUENCY), mel(MAX_FREQUENCY), MEL_BANDS + 2))[1:-1]
+
+
+def power_of(features, frequency_range):
+    return features[FREQUENCY_RANGES[frequency_range]]
+
+
+def gradient_options(default=LEDFX_GRADIENT):
+    """LedFx's gradient options: the gradient, and how far it rolls along each frame."""
+    return (
+        Field("gradient", "gradient", default, "Color gradient to display"),
+        Field("gradient_roll", "float", 0.0, "Amount to shift the gradient", 0.0, 10.0),
+    )
+
+
+def bands_within(low, high):
+    """The melbank's bands whose centres lie within low..high Hz (else the one nearest)."""
+    inside = np.flatnonzero((MEL_CENTRES >= low) & (MEL_CENTRES <= high))
+    if inside.size:
+        return slice(int(inside[0]), int(inside[-1]) + 1)
+    nearest = int(np.argmin(np.abs(MEL_CENTRES - (low + high) / 2)))
+    return slice(nearest, nearest + 1)
+
+
+class Impulse:
+    """LedFx's exponential filter of an audio level (or of each value of an array), once a
+    frame: it goes `rise` of the way up to a higher level and `decay` of the way down."""
+
+    def __init__(self, decay, rise=0.99, value=0.0):
+        self.decay, self.rise = decay, rise
+        self.value = value
+
+    def update(self, level):
+        alpha = np.where(level > self.value, self.rise, self.decay)
+        self.value = alpha * level + (1.0 - alpha) * self.value
+        return self.value
+
+
 class AudioEffect(Effect):
     category = "1D"
     listens = True
@@ -154,6 +199,14 @@ class AudioEffect(Effect):
     def setup(self):
         self.position = (np.arange(self.pixel_count) + 0.5) / self.pixel_count
         self.synthetic_t = None
+        self.melbank_bands = bands_within(*self.frequencies)
+        self.gradient_stops = parse_gradient(self.config["gradient"]) if "gradient" in self.config else None
+
+    def gradient_at(self, positions, t):
+        """Colours of the gradient at positions 0..1, rolled along by gradient_roll pixels a
+        frame at LedFx's frame rate."""
+        shift = self.config["gradient_roll"] * ROLL_FRAMES_PER_SECOND * t / self.pixel_count
+        return sample_gradient(*self.gradient_stops, np.clip(positions, 0.0, 0.999) - shift)
 
     def features(self, t):
         """The frame's audio features (one call per frame): the input's, or synthetic ones."""
@@ -163,14 +216,15 @@ class AudioEffect(Effect):
         return synthetic(t, previous_t)
 
     def melbank_over(self, features, count):
-        """The melbank stretched over `count` points (pixels or columns)."""
-        bands = np.asarray(features["melbank"], dtype=np.float64)
+        """The melbank's bands within the virtual's frequencies, stretched over `count`
+        points (pixels or columns)."""
+        bands = np.asarray(features["melbank"], dtype=np.float64)[self.melbank_bands]
         return np.interp(np.linspace(0, bands.size - 1, count), np.arange(bands.size), bands)
 
 
-COLOR_LOWS = Field("color_lows", "color", "#ff0000", "Colour of the lows (20-250 Hz)")
-COLOR_MIDS = Field("color_mids", "color", "#00ff00", "Colour of the mids (250-3000 Hz)")
-COLOR_HIGH = Field("color_high", "color", "#0000ff", "Colour of the highs (3-10 kHz)")
+COLOR_LOWS = Field("color_lows", "color", "#FF0000", "Color of low, bassy sounds")
+COLOR_MIDS = Field("color_mids", "color", "#00FF00", "Color of midrange sounds")
+COLOR_HIGH = Field("color_high", "color", "#0000FF", "Color of high sounds")
 
 
 def rgb(text):
@@ -184,65 +238,98 @@ def band_colors(config):
 
 @register
 class Energy(AudioEffect):
+    """LedFx's energy: three bars from the start of the strip, as long as the lows, mids
+    and highs thirds of the melbank are loud (times 1.6 - blur / 17, LedFx's allowance
+    for the blur), in their colours, added or overlapping (mixing_mode). Each pixel rises
+    `sensitivity` and falls (sensitivity - 0.1) x 0.7 of the way a frame. color_cycler:
+    on each beat one of the three colours, in turn, becomes a random named colour. The
+    base mirror, on by default here, makes them grow from the centre."""
+
     id = "energy"
     name = "Energy"
     options = (
+        Field("blur", "float", 4.0, "Amount to blur the effect", 0.0, 10.0),
+        Field("mirror", "bool", True, "Mirror the effect"),
+        Field("color_cycler", "bool", False, "Change colors in time with the beat"),
         COLOR_LOWS,
         COLOR_MIDS,
         COLOR_HIGH,
-        Field("mirror", "bool", True, "Mirror the effect: grow from the centre (LedFx's default for energy)"),
-        Field("fall_time", "float", 0.1, "Seconds for the bars to fall by two thirds once the sound stops", 0.0, 2.0),
+        Field("sensitivity", "float", 0.6, "Responsiveness to changes in sound", 0.3, 0.99),
+        Field("mixing_mode", "choice", "additive", "Mode of combining each frequencies' colors", choices=("additive", "overlap")),
     )
 
     def setup(self):
         super().setup()
-        self.levels = np.zeros(4)  # lows, mids, highs, volume: rising at once, falling slowly
+        self.colors = band_colors(self.config)
+        sensitivity = self.config["sensitivity"]
+        self.smoothing = Impulse((sensitivity - 0.1) * 0.7, rise=sensitivity, value=np.zeros((self.pixel_count, 3)))
+        self.cycled = 0
+
+    def cycle_color(self):
+        self.colors[self.cycled] = rgb(self.random.choice(list(BUILTIN_COLORS.values())))
+        self.cycled = (self.cycled + 1) % 3
 
     def render(self, t):
         features = self.features(t)
-        dt, fall = self.elapsed(t), self.config["fall_time"]
-        kept = self.levels * (math.exp(-dt / fall) if fall else 0.0)
-        self.levels = np.maximum([features["lows_power"], features["mids_power"], features["high_power"], features["volume"]], kept)
-        lit = (self.position[:, None] < self.levels[None, :3]).astype(np.float64)  # the base mirror folds it about the centre
-        return to_pixels(np.clip(lit @ band_colors(self.config), 0.0, 255.0) * self.levels[3])
+        if self.config["color_cycler"] and features["beat"]:
+            self.cycle_color()
+        thirds = np.array_split(np.asarray(features["melbank"], dtype=np.float64)[self.melbank_bands], 3)
+        reach = 1.6 - self.config["blur"] / 17
+        lengths = [int(reach * self.pixel_count * third.mean()) if third.size else 0 for third in thirds]
+        pixels = np.zeros((self.pixel_count, 3))
+        for length, color in zip(lengths, self.colors):
+            if self.config["mixing_mode"] == "additive":
+                pixels[:length] += color
+            else:
+                pixels[:length] = color
+        return to_pixels(self.smoothing.update(pixels))
 
 
 @register
 class Magnitude(AudioEffect):
+    """LedFx's magnitude: the gradient along the strip, as bright as the power of `frequency_range`."""
+
     id = "magnitude"
     name = "Magnitude"
-    options = (
-        Field("frequency_range", "choice", "lows_power", "Which band's power lights the strip", choices=tuple(BANDS)),
-        Field("color", "color", "#ff00ff", "The colour"),
-    )
+    options = (*gradient_options(), FREQUENCY_RANGE)
 
     def render(self, t):
-        power = self.features(t)[self.config["frequency_range"]]
-        return to_pixels(np.tile(rgb(self.config["color"]) * power, (self.pixel_count, 1)))
+        power = power_of(self.features(t), self.config["frequency_range"])
+        return to_pixels(self.gradient_at(self.position, t) * power)
 
 
 @register
 class Wavelength(AudioEffect):
+    """LedFx's wavelength: the gradient along the strip, each pixel as bright as the melbank there."""
+
     id = "wavelength"
     name = "Wavelength"
-    options = ()
+    options = (*gradient_options(), Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0))
 
     def render(self, t):
         values = self.melbank_over(self.features(t), self.pixel_count)
-        return to_pixels(hsv_to_rgb(self.position * 0.8) * values[:, None])
+        return to_pixels(self.gradient_at(self.position, t) * values[:, None])
 
 
 @register
 class Scroll(AudioEffect):
+    """LedFx's scroll: the loudest band of each melbank third, squared, enters at the start
+    of the strip in its colour and moves along `speed` pixels a frame, fading by `decay`.
+    A third quieter than threshold / 10 (lows), / 8 (mids) or / 7 (highs) adds nothing."""
+
     id = "scroll"
     name = "Scroll"
     options = (
+        Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0),
+        Field("mirror", "bool", True, "Mirror the effect"),
+        Field("speed", "int", 3, "Speed of the effect", 1, 10),
+        Field("decay", "float", 0.97, "Decay rate of the scroll", 0.8, 1.0),
+        Field("threshold", "float", 0.0, "Cutoff for quiet sounds. Higher -> only loud sounds are detected", 0.0, 1.0),
         COLOR_LOWS,
         COLOR_MIDS,
         COLOR_HIGH,
-        Field("speed", "int", 3, "Pixels moved per frame", 1, 10),
-        Field("decay", "float", 0.97, "Brightness kept per frame", 0.8, 1.0),
     )
+    CUTOFF_DIVISORS = np.array([10.0, 8.0, 7.0])
 
     def setup(self):
         super().setup()
@@ -250,30 +337,50 @@ class Scroll(AudioEffect):
 
     def render(self, t):
         features = self.features(t)
+        thirds = np.array_split(np.asarray(features["melbank"], dtype=np.float64)[self.melbank_bands], 3)
+        intensities = np.clip([third.max() ** 2 if third.size else 0.0 for third in thirds], 0.0, 1.0)
+        intensities[intensities < self.config["threshold"] / self.CUTOFF_DIVISORS] = 0.0
         speed = min(self.config["speed"], self.pixel_count)
         self.trail[speed:] = self.trail[:-speed] * self.config["decay"]
-        head = np.array([features[band] ** 2 for band in ("lows_power", "mids_power", "high_power")]) @ band_colors(self.config)
-        self.trail[:speed] = np.clip(head, 0.0, 255.0)
+        self.trail[:speed] = np.clip(intensities @ band_colors(self.config), 0.0, 255.0)
         return to_pixels(self.trail)
+
+
+STROBES_PER_BEAT = {"1/1 (.,. )": 1, "1/2 (.-. )": 2, "1/4 (.o. )": 4, "1/8 (◉◡◉ )": 8, "1/16 (◉﹏◉ )": 16, "1/32 (⊙▃⊙ )": 32}
+STROBE_PATTERNS = ("****", "*.*.", ".*.*", "*...", "...*")
 
 
 @register
 class Strobe(AudioEffect):
+    """LedFx's BPM strobe: strobe_frequency flashes a beat, each fading at strobe_decay,
+    dimmer towards the end of the beat (beat_decay); the four beats of a bar fire or not
+    by strobe_pattern, and the colour moves along the gradient over the bar."""
+
     id = "strobe"
-    name = "Beat Strobe"
+    name = "BPM Strobe"
     options = (
-        Field("color", "color", "#ffffff", "Colour of the flash"),
-        Field("decay", "float", 8.0, "How fast a flash fades (per second)", 0.5, 30.0),
+        *gradient_options(),
+        Field("strobe_frequency", "choice", "1/2 (.-. )", "How many strobes per beat", choices=tuple(STROBES_PER_BEAT)),
+        Field("strobe_decay", "float", 1.5, "How rapidly a single strobe hit fades. Higher -> faster fade", 1.0, 10.0),
+        Field("beat_decay", "float", 2.0, "How much the strobes fade across the beat. Higher -> less bright strobes towards end of beat", 0.0, 10.0),
+        Field("strobe_pattern", "choice", "****", "When to fire (*) or skip (.) the strobe (Note that beat 1 is arbitrary)", choices=STROBE_PATTERNS),
     )
 
     def setup(self):
         super().setup()
-        self.flash = 0.0
+        self.beats = 0
 
     def render(self, t):
-        dt = self.elapsed(t)
-        self.flash = 1.0 if self.features(t)["beat"] else self.flash * math.exp(-self.config["decay"] * dt)
-        return to_pixels(np.tile(rgb(self.config["color"]) * self.flash, (self.pixel_count, 1)))
+        features = self.features(t)
+        if features["beat"]:
+            self.beats += 1
+        phase = features["beat_phase"]
+        per_beat = STROBES_PER_BEAT[self.config["strobe_frequency"]]
+        brightness = ((-phase % (1.0 / per_beat)) * per_beat) ** self.config["strobe_decay"] * (1.0 - phase) ** self.config["beat_decay"]
+        if self.config["strobe_pattern"][self.beats % 4] != "*":
+            brightness = 0.0
+        color = self.gradient_at(np.array([((self.beats % 4) + phase) / 4.0]), t)[0]
+        return to_pixels(np.tile(color * brightness**2, (self.pixel_count, 1)))
 
 
 EASINGS = {
@@ -302,13 +409,11 @@ class Bar(AudioEffect):
         Field("beat_skip", "choice", "none", "Skips odd or even beats", choices=("none", "odds", "even")),
         Field("beat_offset", "float", 0.0, "Offset the beat", 0.0, 1.0),
         Field("skip_every", "choice", 1, "If skipping beats, skip every", choices=(1, 2)),
-        Field("gradient", "gradient", LEDFX_GRADIENT, "Color gradient to display"),
-        Field("gradient_roll", "float", 0.0, "Kept for LedFx's UI, which hides it for this effect", 0.0, 10.0),
+        *gradient_options(),
     )
 
     def setup(self):
         super().setup()
-        self.stops = parse_gradient(self.config["gradient"])
         self.returning = False
         self.color_position = 0.0
         self.beats = 0
@@ -322,7 +427,7 @@ class Bar(AudioEffect):
                 self.color_position = (self.color_position + self.config["color_step"]) % 1.0
         x = EASINGS[self.config["ease_method"]]((features["beat_phase"] + self.config["beat_offset"]) % 1.0)
         start, end = self.extent(x)
-        color = sample_gradient(*self.stops, np.array([self.color_position]))[0]
+        color = self.gradient_at(np.array([self.color_position]), t)[0]
         if self.skipped():
             color = np.zeros(3)
         pixels = np.zeros((self.pixel_count, 3))
@@ -348,17 +453,159 @@ class Bar(AudioEffect):
 
 
 @register
-class Bands2d(AudioEffect):
+class BandsMatrix(AudioEffect):
+    """LedFx's bands matrix: the strip cut into band_count bands (of the melbank, low to
+    high), each lit from its start as far as its band is loud, coloured along the gradient
+    over the band's length (flip_gradient: from the other end); every second band runs
+    backwards, so that on a matrix wired back and forth they all rise the same way.
+    flip_horizontal puts the highs first."""
+
     id = "bands_matrix"
-    name = "Spectrum Bars"
+    name = "Bands Matrix"
     category = "2D"
-    options = (Field("gradient_bottom", "color", "#00ff00", "Colour at the bottom"), Field("gradient_top", "color", "#ff0000", "Colour at the top"))
+    options = (
+        *gradient_options(),
+        Field("band_count", "int", 6, "Number of bands", 1, 16),
+        Field("flip_gradient", "bool", False, "Flip Gradient"),
+        Field("flip_horizontal", "bool", False, "Flip horizontally"),
+    )
 
     def render(self, t):
-        heights = self.melbank_over(self.features(t), self.columns)
-        row_from_bottom = (self.rows - 1 - np.arange(self.rows))[:, None] + 0.5
-        lit = row_from_bottom < heights[None, :] * self.rows
-        bottom, top = rgb(self.config["gradient_bottom"]), rgb(self.config["gradient_top"])
-        blend = (row_from_bottom / self.rows)[..., None]
-        colors = bottom * (1 - blend) + top * blend
-        return to_pixels((colors * lit[..., None]).reshape(-1, 3))
+        values = np.clip(self.melbank_over(self.features(t), self.pixel_count), 0.0, 1.0)
+        bands = []
+        for index, band in enumerate(np.array_split(values, min(self.config["band_count"], self.pixel_count))):
+            lit = int(band.max() * band.size)
+            positions = np.arange(lit) / band.size
+            pixels = np.zeros((band.size, 3))
+            pixels[:lit] = self.gradient_at(1.0 - positions if self.config["flip_gradient"] else positions, t)
+            bands.append(pixels[::-1] if index % 2 else pixels)
+        if self.config["flip_horizontal"]:
+            bands.reverse()
+        return to_pixels(np.concatenate(bands))
+
+
+@register
+class Scan(AudioEffect):
+    """LedFx's scan: `count` eyes, each scan_width % of its share of the strip, move at
+    speed % of the strip a second times the power of `frequency_range` (x 2 x
+    multiplier), back and forth (bounce) or round. An eye is color_scan, or the gradient's
+    colour where it is (use_grad), or a window on the whole gradient, modulated
+    (full_grad); color_intensity dims it with the power."""
+
+    id = "scan"
+    name = "Scan"
+    options = (
+        *MODULATION,
+        *gradient_options(),
+        Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0),
+        Field("bounce", "bool", True, "bounce the scan"),
+        Field("scan_width", "int", 30, "Width of scan eye in %", 1, 100),
+        Field("speed", "int", 50, "Scan base % per second", 0, 100),
+        Field("color_scan", "color", "#FF0000", "Color of scan"),
+        FREQUENCY_RANGE,
+        Field("multiplier", "float", 3.0, "Speed impact multiplier", 0.0, 5.0),
+        Field("color_intensity", "bool", True, "Adjust color intensity based on audio power"),
+        Field("use_grad", "bool", False, "Use colors from gradient selector"),
+        Field("full_grad", "bool", False, "spread the gradient colors across the scan"),
+        Field("count", "int", 1, "Number of scan to render", 1, 10),
+    )
+
+    def setup(self):
+        super().setup()
+        self.color = rgb(self.config["color_scan"])
+        self.block = self.pixel_count / self.config["count"]
+        self.width = max(1, int(self.block * self.config["scan_width"] / 100.0))
+        self.scan_position = 0.0
+        self.returning = False
+
+    def move(self, step):
+        self.scan_position += -step if self.returning else step
+        if self.config["bounce"]:
+            far_end = self.pixel_count - self.width
+            if self.scan_position > far_end:
+                self.returning, self.scan_position = True, far_end
+            elif self.scan_position < 0:
+                self.returning, self.scan_position = False, 0.0
+        else:
+            self.scan_position %= self.pixel_count
+
+    def render(self, t):
+        power = power_of(self.features(t), self.config["frequency_range"]) * 2.0
+        steps = self.elapsed(t) * self.pixel_count / 100.0 * self.config["speed"] * power * self.config["multiplier"]
+        self.move(steps)
+        intensity = min(1.0, power) if self.config["color_intensity"] else 1.0
+        eyes = np.zeros(self.pixel_count, dtype=bool)
+        for index in range(self.config["count"]):
+            start = int(self.block * index + self.scan_position)
+            eyes[np.arange(start, start + self.width) % self.pixel_count] = True
+        if self.config["full_grad"]:
+            pixels = modulated(self.gradient_at(self.position, t), self.config, t) * eyes[:, None]
+        else:
+            color = self.gradient_at(np.array([self.scan_position / self.pixel_count % 1.0]), t)[0] if self.config["use_grad"] else self.color
+            pixels = eyes[:, None] * color
+        return to_pixels(pixels * intensity)
+
+
+def perceptual_hue(hue):
+    """LedFx's fix_hues: hues 0..1 through an S-curve, so that the rainbow steps evenly to the eye."""
+    return 0.5 + 0.5 * np.sin(np.pi * (np.mod(hue, 1.0) - 0.5))
+
+
+@register
+class Fire(AudioEffect):
+    """LedFx's fire: `intensity` sparks rise from the start of the strip, faster the
+    brighter they are, heating the pixels they pass; the heat cools and diffuses up the
+    strip, sixty steps a second (LedFx steps once a frame, at about 60). A spark goes
+    out at the end or by chance (fade_chance). Heat is coloured through the gradient at
+    hue color_shift and up, the hottest white; the lows slow the cooling and speed the
+    sparks."""
+
+    id = "fire"
+    name = "Fire"
+    options = (
+        *gradient_options(),
+        Field("fix_hues", "bool", True, "Use perceptually even hue distribution"),
+        Field("speed", "float", 0.04, "Speed of the sparks", 0.00001, 0.5),
+        Field("color_shift", "float", 0.15, "Hue of the flames along the gradient", 0.0, 1.0),
+        Field("intensity", "int", 8, "Number of sparks", 1, 30),
+        Field("fade_chance", "float", 0.5, "Chance of a spark going out early", 0.05, 1.0),
+    )
+    STEPS_PER_SECOND = 60.0
+
+    def setup(self):
+        super().setup()
+        self.heat = np.zeros(self.pixel_count)
+        self.sparks = np.zeros(self.config["intensity"])  # brightness; 0: out
+        self.spark_positions = self.random.uniform(0.0, 5.0, self.config["intensity"])
+        self.lows = Impulse(0.05)
+        self.owed = 1.0  # one step on the first frame
+
+    def step(self, lows):
+        heat, sparks, positions = self.heat, self.sparks, self.spark_positions
+        heat *= 0.75 + lows * 0.25
+        if self.pixel_count > 5:
+            heat[5:] = (heat[4:-1] + heat[3:-2] + heat[2:-3] * 2 + heat[1:-4] * 3) / 7
+        out = sparks <= 0
+        sparks[out] = self.random.uniform(0.5, 1.0, np.count_nonzero(out))
+        positions[out] = self.random.uniform(0.0, 5.0, np.count_nonzero(out))
+        speed = self.config["speed"] + lows * 0.01
+        moved = sparks**2 * (1000.0 / self.STEPS_PER_SECOND) * speed * (self.pixel_count / 100.0)
+        positions += moved
+        gone = (positions >= self.pixel_count) | (self.random.random(sparks.size) < self.config["fade_chance"] / 10)
+        for first, last, spark in zip(positions - moved, positions, sparks):
+            passed = np.arange(int(first), int(last))
+            heat[np.clip(passed, 0, self.pixel_count - 1)] += np.clip(1 - spark * 0.4, 0, 1) * 0.5
+        sparks[gone] = 0.0
+        positions[gone] = 0.0
+
+    def render(self, t):
+        lows = self.lows.update(self.features(t)["lows_power"])
+        for _ in range(self.steps_due(t, self.STEPS_PER_SECOND, most=8)):
+            self.step(lows)
+        hue = np.clip(self.heat**2, 0.0, 1.0) * 0.1 + self.config["color_shift"]
+        if self.config["fix_hues"]:
+            hue = perceptual_hue(hue)
+        colors = self.gradient_at(np.mod(hue, 1.0), t)
+        saturation = np.clip(1.0 - (self.heat - 1.0) * 2.0, 0.0, 1.0)[:, None]
+        colors = colors + (colors.max(axis=1, keepdims=True) - colors) * (1.0 - saturation)
+        return to_pixels(colors * np.clip(self.heat * 2.0, 0.0, 1.0)[:, None])

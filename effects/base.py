@@ -8,6 +8,7 @@ seeded synthetic signal: the same seed and the same times give the same frames.
 
 import numpy as np
 
+from ledfxsite.audio import MAX_FREQUENCY, MIN_FREQUENCY
 from ledfxsite.colors import parse_color
 from ledfxsite.schema import Field, Schema
 
@@ -47,13 +48,15 @@ class Finish:
     """The base options of an effect's config applied to its frames, in LedFx's order:
     flip (reverse the pixels), mirror (the frame and its reverse interleaved, each pixel
     the brighter of a pair: symmetric about the middle), background colour times its
-    brightness added, brightness, then a Gaussian blur of `blur` pixels. A 2-D effect's
+    brightness added (or, with a 2-D effect's background_mode "overwrite", put where the
+    frame is black), brightness, then a Gaussian blur of `blur` pixels. A 2-D effect's
     frame is treated as the strip its rows make end to end, as LedFx does."""
 
     def __init__(self, config, pixel_count):
         self.flip = config["flip"]
         self.mirror = config["mirror"]
         self.background = np.array(parse_color(config["background_color"]), dtype=np.float64) * config["background_brightness"]
+        self.overwrite = config.get("background_mode") == "overwrite"
         self.brightness = config["brightness"]
         self.kernel = gaussian_kernel(config["blur"], pixel_count) if config["blur"] > 0 and pixel_count > 3 else None
         self.changes_nothing = not (self.flip or self.mirror or self.background.any() or self.brightness < 1.0 or self.kernel is not None)
@@ -67,7 +70,10 @@ class Finish:
         if self.mirror:
             both = np.concatenate((pixels[::-1], pixels))
             pixels = np.maximum(both[0::2], both[1::2])
-        pixels = pixels + self.background
+        if self.overwrite:  # LedFx's 2-D background_mode: the background where nothing is drawn
+            pixels = np.where(pixels.any(axis=1, keepdims=True), pixels, self.background)
+        else:
+            pixels = pixels + self.background
         pixels *= self.brightness
         if self.kernel is not None:
             pixels = np.stack([np.convolve(pixels[:, channel], self.kernel, mode="same") for channel in range(3)], axis=1)
@@ -84,9 +90,14 @@ class Effect:
     listens = False
     audio = None
 
-    def __init__(self, *, rows, columns, config=None, seed=0):
+    def __init__(self, *, rows, columns, config=None, seed=0, rotate=0, frequencies=(MIN_FREQUENCY, MAX_FREQUENCY)):
+        """rotate and frequencies are the virtual's (LedFx's virtual options `rotate` and
+        `frequency_min`/`frequency_max`): quarter turns added to a 2-D effect's own, and
+        the part of the melbank that audio effects show."""
         self.rows = rows
         self.columns = columns
+        self.virtual_rotate = rotate
+        self.frequencies = frequencies
         self.pixel_count = rows * columns
         self.config = self.validate(config or {})
         self.finish = Finish(self.config, self.pixel_count)

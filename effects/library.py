@@ -52,12 +52,12 @@ BUILTIN_PRESETS = {
         "candle": {"name": "Candle", "config": {"color": BUILTIN_COLORS["candle"], "brightness": 0.6}},
     },
     "scan": {
-        "police": {"name": "Police", "config": {"color": "#0000ff", "background": "#200000", "width": 0.2, "speed": 2.0}},
-        "cylon": {"name": "Cylon", "config": {"color": "#ff0000", "width": 0.08, "speed": 1.0}},
+        "police": {"name": "Police", "config": {"color_scan": "#0000ff", "background_color": "#200000", "scan_width": 20, "speed": 80, "count": 2}},
+        "cylon": {"name": "Cylon", "config": {"color_scan": "#ff0000", "scan_width": 8, "speed": 40, "color_intensity": False}},
     },
     "fire": {
-        "embers": {"name": "Embers", "config": {"cooling": 0.8, "sparking": 0.3, "speed": 30.0}},
-        "blaze": {"name": "Blaze", "config": {"cooling": 0.4, "sparking": 0.9, "speed": 90.0}},
+        "embers": {"name": "Embers", "config": {"speed": 0.02, "intensity": 4, "fade_chance": 0.8}},
+        "blaze": {"name": "Blaze", "config": {"speed": 0.1, "intensity": 20, "fade_chance": 0.2}},
     },
     "twinkle": {
         "starry-night": {"name": "Starry night", "config": {"color": "#fff4d6", "density": 0.3, "decay": 1.0}},
@@ -68,16 +68,16 @@ BUILTIN_PRESETS = {
         "aurora": {"name": "Aurora", "config": {"gradient": BUILTIN_GRADIENTS["Forest"], "speed": 1.5, "zoom": 8.0}},
     },
     "plasma2d": {
-        "pastel": {"name": "Pastel", "config": {"saturation": 0.5, "speed": 0.5}},
-        "psychedelic": {"name": "Psychedelic", "config": {"frequency": 3.0, "speed": 3.0}},
+        "ocean": {"name": "Ocean", "config": {"gradient": BUILTIN_GRADIENTS["Ocean"], "radius": 0.5}},
+        "psychedelic": {"name": "Psychedelic", "config": {"gradient": BUILTIN_GRADIENTS["Neon"], "twist": 0.25, "density": 1.5}},
     },
     "game_of_life": {
-        "sparse": {"name": "Sparse", "config": {"density": 0.15, "speed": 5.0}},
-        "busy": {"name": "Busy", "config": {"density": 0.5, "speed": 20.0, "color": "#ff00ff"}},
+        "calm": {"name": "Calm", "config": {"base_game_speed": 5, "beat_inject": False}},
+        "busy": {"name": "Busy", "config": {"base_game_speed": 60, "impulse_decay": 0.01}},
     },
     "digitalrain2d": {
-        "matrix": {"name": "Matrix", "config": {"color": "#00ff41", "speed": 15.0}},
-        "storm": {"name": "Storm", "config": {"color": "#a0c0ff", "speed": 60.0, "tail": 20}},
+        "matrix": {"name": "Matrix", "config": {"gradient": "linear-gradient(90deg, #00ff41 0%, #008f11 100%)", "add_speed": 15.0}},
+        "storm": {"name": "Storm", "config": {"gradient": BUILTIN_GRADIENTS["Ice"], "count": 3.0, "run_seconds": 1.0, "tail": 30}},
     },
 }
 

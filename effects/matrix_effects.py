@@ -1,205 +1,391 @@
-"""2-D effects, for virtuals laid out as a matrix of `rows` rows."""
+"""2-D effects, for virtuals laid out as a matrix of `rows` rows, with LedFx's names,
+options, defaults and ranges. Like LedFx's they listen to audio (or run from time on the
+synthetic signal when no input is selected, effects.audio_effects).
+
+Every 2-D effect takes LedFx's matrix options, applied by MatrixEffect for all of them:
+`rotate` quarter turns (the effect's plus the virtual's), `flip_horizontal`,
+`flip_vertical`, a `test` pattern, `dump` and `background_mode`. An effect draws an
+image of `draw_shape`, the matrix turned back by the rotation, as LedFx draws its
+image before transposing it."""
+
+import logging
 
 import numpy as np
 
-from effects.base import Effect, register
-from effects.colors import hsv_to_rgb, sample_gradient, to_pixels
-from ledfxsite.colors import parse_color, parse_gradient
+from effects.audio_effects import FREQUENCY_RANGE, AudioEffect, Impulse, gradient_options, power_of
+from effects.base import register
+from effects.colors import sample_gradient, to_pixels
 from ledfxsite.schema import Field
 
-TEST_CORNERS = {(0, 0): (255, 0, 0), (0, -1): (0, 255, 0), (-1, 0): (0, 0, 255), (-1, -1): (255, 255, 255)}
+logger = logging.getLogger(__name__)
+
+MATRIX_OPTIONS = (
+    Field("flip_horizontal", "bool", False, "flip the image horizontally"),
+    Field("flip_vertical", "bool", False, "flip the image vertically"),
+    Field("rotate", "int", 0, "90 Degree rotations", 0, 3),
+    Field("test", "bool", False, "Draw a test pattern over the effect: a white border and lines from the corners to the centre"),
+    Field("dump", "bool", False, "Log the image's size, rotation and flips when switched"),
+    Field(
+        "background_mode",
+        "choice",
+        "additive",
+        "additive: the background colour is added to every pixel; overwrite: it shows where the effect draws nothing",
+        choices=("additive", "overwrite"),
+    ),
+)
+# The test pattern's lines from each corner to the centre, as LedFx draws them.
+TEST_LINE_COLORS = {(0, 0): (255, 0, 0), (0, -1): (0, 0, 255), (-1, 0): (0, 255, 0), (-1, -1): (255, 255, 255)}
 
 
-class MatrixEffect(Effect):
+def draw_test_pattern(image):
+    """LedFx's matrix test pattern, over an image (rows, columns, 3): a white border and a
+    line from each corner to the centre (top left red, top right blue, bottom left green,
+    bottom right white)."""
+    rows, columns = image.shape[:2]
+    image[0, :] = image[-1, :] = image[:, 0] = image[:, -1] = 255.0
+    centre = ((rows - 1) / 2, (columns - 1) / 2)
+    for (row, column), color in TEST_LINE_COLORS.items():
+        start = (row % rows, column % columns)
+        steps = int(max(abs(centre[0] - start[0]), abs(centre[1] - start[1]))) + 1
+        line_rows = np.rint(np.linspace(start[0], centre[0], steps)).astype(int)
+        line_columns = np.rint(np.linspace(start[1], centre[1], steps)).astype(int)
+        image[line_rows, line_columns] = color
+    return image
+
+
+class MatrixEffect(AudioEffect):
     category = "2D"
+    options = MATRIX_OPTIONS
 
     def setup(self):
-        self.y, self.x = self.grid
+        super().setup()
+        self.turns = (self.config["rotate"] + self.virtual_rotate) % 4
+        # the image is drawn turned back by the rotation: a quarter turn swaps its sides
+        self.draw_shape = (self.columns, self.rows) if self.turns % 2 else (self.rows, self.columns)
+        # flips name the directions of the finished matrix; drawn turned, they swap
+        self.flip_rows, self.flip_columns = self.config["flip_vertical"], self.config["flip_horizontal"]
+        if self.turns % 2:
+            self.flip_rows, self.flip_columns = self.flip_columns, self.flip_rows
+
+    def update(self, config):
+        dumped = self.config["dump"]
+        super().update(config)
+        if self.config["dump"] != dumped:
+            logger.info("dump %dx%d rotate %d flip_vertical %s flip_horizontal %s", self.columns, self.rows, self.turns, self.flip_rows, self.flip_columns)
+
+    @property
+    def grid(self):
+        """Coordinates of the drawn image: (y, x) arrays of draw_shape."""
+        rows, columns = self.draw_shape
+        return np.mgrid[0:rows, 0:columns].astype(np.float64)
+
+    def draw(self, t):
+        """The effect's image at time t: float RGB (*draw_shape, 3), 0..255."""
+        raise NotImplementedError
+
+    def render(self, t):
+        image = self.draw(t)
+        if self.config["test"]:
+            image = draw_test_pattern(image)
+        if self.flip_rows:
+            image = image[::-1]
+        if self.flip_columns:
+            image = image[:, ::-1]
+        return to_pixels(np.rot90(image, self.turns))
+
+
+class ValueNoise:
+    """Seeded 3-D value noise in 0..1: random values on an integer lattice, smoothly
+    interpolated between its eight nearest points."""
+
+    def __init__(self, random):
+        self.permutation = np.concatenate([random.permutation(256)] * 2)
+        self.values = random.random(256)
+
+    def __call__(self, x, y, z):
+        p = self.permutation
+        ix, iy, iz = (np.floor(a).astype(np.int64) for a in (x, y, z))
+        u, v, w = (smoothstep(a - i) for a, i in ((x, ix), (y, iy), (z, iz)))
+
+        def corner(dx, dy, dz):
+            return self.values[p[p[p[(ix + dx) & 255] + ((iy + dy) & 255)] + ((iz + dz) & 255)]]
+
+        def along_x(dy, dz):
+            return corner(0, dy, dz) * (1 - u) + corner(1, dy, dz) * u
+
+        near = along_x(0, 0) * (1 - v) + along_x(1, 0) * v
+        far = along_x(0, 1) * (1 - v) + along_x(1, 1) * v
+        return near * (1 - w) + far * w
 
 
 def smoothstep(f):
     return f * f * (3.0 - 2.0 * f)
 
 
-class ValueNoise:
-    """Seeded 3-D value noise in 0..1: random values on an integer lattice, smoothly
-    interpolated; `over(x, y)` evaluates it on a fixed grid of x and y at any z."""
-
-    def __init__(self, random):
-        self.permutation = np.concatenate([random.permutation(256)] * 2)
-        self.values = random.random(256)
-
-    def over(self, x, y):
-        return GridNoise(self, x, y)
-
-
-class GridNoise:
-    """ValueNoise on fixed arrays x, y. What depends on x and y alone (lattice cells,
-    hashes, weights) is computed once, and the noise at each integer z once, when z first
-    needs it (z moves slowly: at speed 1 a new plane a second). A frame then only blends
-    the two planes around z: the same values, bit for bit, as interpolating all eight
-    lattice corners every frame, at a fifth of the cost."""
-
-    def __init__(self, noise, x, y):
-        self.noise = noise
-        p = noise.permutation
-        ix, iy = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64)
-        self.u, self.v = smoothstep(x - ix), smoothstep(y - iy)
-        # the lattice hash of each cell corner, all but its z step: p[p[ix] + iy]
-        self.hashes = [p[p[(ix + dx) & 255] + ((iy + dy) & 255)] for dx, dy in ((0, 0), (1, 0), (0, 1), (1, 1))]
-        self.planes = {}
-
-    def plane(self, iz):
-        """The noise at integer z = iz, interpolated in x and y."""
-        if iz not in self.planes:
-            if len(self.planes) >= 2:
-                self.planes = {key: plane for key, plane in self.planes.items() if key in (iz - 1, iz + 1)}
-            p, values, u, v = self.noise.permutation, self.noise.values, self.u, self.v
-            h00, h10, h01, h11 = (values[p[hashes + (iz & 255)]] for hashes in self.hashes)
-            self.planes[iz] = h00 * (1 - u) * (1 - v) + h10 * u * (1 - v) + h01 * (1 - u) * v + h11 * u * v
-        return self.planes[iz]
-
-    def __call__(self, z):
-        iz = int(np.floor(z))
-        w = smoothstep(z - iz)
-        return 0.0 + self.plane(iz) * (1.0 - w) + self.plane(iz + 1) * w
-
-
 @register
 class Noise2d(MatrixEffect):
+    """LedFx's noise: a field of smooth noise drifting through space at 0.5 x speed noise
+    units a second, `zoom` units across the matrix (0.6 lattice cells a unit), coloured
+    along the gradient. Bass (lows_power x multiplier, falling at impulse_decay) zooms
+    out; stretch widens the contrast."""
+
     id = "noise2d"
     name = "Noise"
     options = (
-        Field("speed", "float", 1.0, "How fast the noise drifts", 0.0, 10.0),
-        Field("zoom", "float", 4.0, "Noise cells across the matrix", 0.5, 32.0),
-        Field("gradient", "gradient", "linear-gradient(90deg, #000080 0%, #00c0ff 40%, #ff00ff 70%, #ffff00 100%)", "Palette"),
-        Field("test", "bool", False, "Draw a test pattern (corners, border) and send general_diag with live values"),
+        *MATRIX_OPTIONS,
+        *gradient_options(),
+        Field("speed", "float", 1.0, "Speed of the effect", 0.0, 5.0),
+        Field("intensity", "int", 128, "Intensity of the effect (LedFx's; it has no effect there either)", 0, 255),
+        Field("stretch", "float", 1.5, "Stretch of the effect", 0.5, 1.5),
+        Field("zoom", "float", 2.0, "Zoom density", 0.5, 20.0),
+        Field("impulse_decay", "float", 0.06, "Decay filter applied to the impulse for development", 0.01, 0.3),
+        Field("multiplier", "float", 2.0, "Audio multiplier", 0.0, 4.0),
     )
+    CELLS_PER_UNIT = 0.6
 
     def setup(self):
         super().setup()
-        noise = ValueNoise(self.random)
-        self.stops = parse_gradient(self.config["gradient"])
-        scale = self.config["zoom"] / max(self.rows, self.columns)
-        x, y = self.x * scale, self.y * scale
-        # two octaves: broad shapes plus finer detail
-        self.broad, self.fine = noise.over(x, y), noise.over(x * 2 + 17.0, y * 2)
+        self.noise = ValueNoise(self.random)
+        self.origin = self.random.random(3) * 256.0
+        self.impulse = Impulse(self.config["impulse_decay"])
         self.live = None
 
-    def render(self, t):
-        z = t * self.config["speed"]
-        field = 0.7 * self.broad(z) + 0.3 * self.fine(z * 1.5)
-        rgb = sample_gradient(*self.stops, np.clip(field, 0.0, 0.999))
+    def draw(self, t):
+        lows = self.impulse.update(self.features(t)["lows_power"] * self.config["multiplier"])
+        rows, columns = self.draw_shape
+        scale = self.config["zoom"] * (1.0 + lows) * self.CELLS_PER_UNIT / max(rows, columns)
+        drift = 0.5 * self.config["speed"] * t * self.CELLS_PER_UNIT
+        y, x = self.grid
+        field = self.noise(
+            self.origin[0] + drift + (x - columns / 2) * scale,
+            self.origin[1] + (drift if rows > 1 else 0.0) + (y - rows / 2) * scale,
+            np.full_like(x, self.origin[2] + drift),
+        )
+        level = ((field * 2.0 - 1.0) * self.config["stretch"] + 1.0) / 2.0
         if self.config["test"]:
-            self.live = (t, z, float(field.min()), float(field.mean()), float(field.max()))
-            rgb[0, :] = rgb[-1, :] = rgb[:, 0] = rgb[:, -1] = 64.0
-            for (row, column), color in TEST_CORNERS.items():
-                rgb[row, column] = color
-        return to_pixels(rgb)
+            self.live = (t, lows, float(field.min()), float(field.mean()), float(field.max()))
+        return self.gradient_at(level, t)
 
     def diagnostics(self):
         if not self.config["test"] or self.live is None:
             return None
-        t, z, low, mean, high = self.live
+        t, lows, low, mean, high = self.live
         return (
             f"Noise2d: {self.columns}x{self.rows}\n"
+            f"lows_impulse: {lows:.2f}\n"
             f"time    {t:9.2f} s\n"
-            f"z       {z:9.3f}\n"
-            f"speed   {self.config['speed']:9.2f}\n"
-            f"zoom    {self.config['zoom']:9.2f}\n"
             f"field   min {low:.3f} mean {mean:.3f} max {high:.3f}"
         )
 
 
 @register
 class Plasma2d(MatrixEffect):
+    """LedFx's plasma: three interfering waves over the matrix, `density_vertical` and
+    `twist` shaping the diagonal one and `radius` the circular one, normalised to the
+    gradient; the audio power of `frequency_range` stretches it (lower + power x density
+    of the matrix's extent is drawn)."""
+
     id = "plasma2d"
-    name = "Plasma2d"  # LedFx's name
+    name = "Plasma2d"
     options = (
-        Field("speed", "float", 1.0, "How fast the plasma moves", 0.0, 10.0),
-        Field("frequency", "float", 1.0, "Waves across the matrix", 0.1, 10.0),
-        Field("saturation", "float", 1.0, "Colour saturation", 0.0, 1.0),
+        *MATRIX_OPTIONS,
+        *gradient_options(),
+        FREQUENCY_RANGE,
+        Field("density_vertical", "float", 0.1, "Density of the vertical waves", 0.01, 0.3),
+        Field("twist", "float", 0.07, "Twist of the diagonal waves", 0.01, 0.3),
+        Field("radius", "float", 0.2, "Radius of the circular waves", 0.01, 1.0),
+        Field("density", "float", 0.5, "How much the audio stretches the plasma", 0.001, 2.0),
+        Field("lower", "float", 0.01, "The plasma's extent without audio", 0.01, 1.0),
     )
 
-    def setup(self):
-        super().setup()
-        scale = 2 * np.pi * self.config["frequency"] / max(self.rows, self.columns)
-        self.u, self.v = self.x * scale, self.y * scale
-        self.centre_u, self.centre_v = self.u.mean(), self.v.mean()
+    def draw(self, t):
+        power = power_of(self.features(t), self.config["frequency_range"])
+        scale = min(1.0, self.config["lower"] + power * self.config["density"])
+        rows, columns = self.draw_shape
+        y, x = self.grid
+        x, y = x * scale, y * scale
+        field = (
+            np.sin(x * 0.1 + t) * np.cos(y * 0.1 - t)
+            + np.sin((x * self.config["density_vertical"] + y * self.config["twist"] + t) * 2.5)
+            + np.sin(np.hypot(x, y) * self.config["radius"] - t)
+        )
+        spread = field.max() - field.min()
+        level = (field - field.min()) / spread if spread > 0 else np.zeros_like(field)
+        return self.gradient_at(level, t)
 
-    def render(self, t):
-        s = t * self.config["speed"]
-        radius = np.hypot(self.u - self.centre_u - np.sin(s / 3), self.v - self.centre_v - np.cos(s / 2))
-        field = np.sin(self.u + s) + np.sin(self.v * 0.8 + s * 0.7) + np.sin((self.u + self.v) * 0.5 + s * 1.3) + np.sin(radius + s)
-        return to_pixels(hsv_to_rgb(field / 8.0 + s * 0.05, self.config["saturation"], 1.0))
+
+# Colours by how many of the last HISTORY generations a cell has been alive (a live cell)
+# or dead (a dead one): new life green, long life white to grey, the recently dead red
+# fading; the long dead are not drawn, so the background shows.
+HISTORY = 5
+LIVE_COLORS = np.array([[0, 180, 0], [0, 255, 0], [255, 255, 255], [200, 200, 200], [150, 150, 150], [100, 100, 100]], dtype=np.float64)
+DEAD_COLORS = np.array([[180, 0, 0], [120, 0, 0], [60, 0, 0], [30, 0, 0], [15, 0, 0]], dtype=np.float64)
+# Shapes dropped on the board on a beat: glider, blinker, toad, beacon.
+ENTITIES = (
+    np.array([[0, 0, 1], [1, 0, 1], [0, 1, 1]], dtype=bool),
+    np.array([[1, 1, 1]], dtype=bool),
+    np.array([[0, 1, 1, 1], [1, 1, 1, 0]], dtype=bool),
+    np.array([[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 1]], dtype=bool),
+)
+HEALTH_CHECKS = {"All": ("dead", "oscillating"), "Dead": ("dead",), "Oscillating": ("oscillating",), "None": ()}
 
 
 @register
 class GameOfLife(MatrixEffect):
+    """LedFx's Game of Life on a wrapping board: a generation every 1 / (impulse x
+    base_game_speed) seconds, the impulse being the power of `frequency_range` (falling at
+    impulse_decay; at its lowest, 0.01, full speed always). A beat drops a glider,
+    blinker, toad or beacon (beat_inject; boards of more than 4 x 4). Every
+    health_check_interval seconds a dead board, or one repeating within the last
+    generations, is seeded anew."""
+
     id = "game_of_life"
     name = "Game of Life"
     options = (
-        Field("speed", "float", 10.0, "Generations per second", 0.5, 60.0),
-        Field("color", "color", "#00ff80", "Colour of live cells"),
-        Field("density", "float", 0.3, "Share of live cells when (re)seeded", 0.05, 0.9),
+        *MATRIX_OPTIONS,
+        Field("health_checks", "choice", "All", "Which board health checks to perform", choices=tuple(HEALTH_CHECKS)),
+        Field("base_game_speed", "int", 30, "Base number of generations per second", 1, 60),
+        Field("health_check_interval", "int", 5, "Seconds between board health checks", 1, 30),
+        FREQUENCY_RANGE,
+        Field("beat_inject", "bool", True, "Inject an entity on the beat"),
+        Field("impulse_decay", "float", 0.05, "Decay of the audio impulse", 0.01, 0.1),
     )
 
     def setup(self):
         super().setup()
-        self.color = np.array(parse_color(self.config["color"]), dtype=np.float64)
-        self.seed_cells()
-        self.owed = 0.0
-        self.seen = set()
+        self.impulse = Impulse(self.config["impulse_decay"])
+        self.seed_board()
+        self.last_step = self.last_check = None
 
-    def seed_cells(self):
-        self.cells = self.random.random((self.rows, self.columns)) < self.config["density"]
+    def seed_board(self):
+        self.board = self.random.random(self.draw_shape) < 0.5
+        self.history = [np.zeros(self.draw_shape, dtype=bool) for _ in range(HISTORY)]
 
     def step(self):
-        neighbours = sum(
-            np.roll(np.roll(self.cells, dy, axis=0), dx, axis=1)
-            for dy in (-1, 0, 1)
-            for dx in (-1, 0, 1)
-            if (dy, dx) != (0, 0)
-        )
-        self.cells = (neighbours == 3) | (self.cells & (neighbours == 2))
-        # A dead or repeating board (still lifes, blinkers) is reseeded.
-        signature = hash(self.cells.tobytes())
-        if not self.cells.any() or signature in self.seen:
-            self.seen.clear()
-            self.seed_cells()
-        self.seen.add(signature)
-        if len(self.seen) > 64:
-            self.seen.clear()
+        self.history = [*self.history[1:], self.board]
+        neighbours = sum(np.roll(self.board, (dy, dx), axis=(0, 1)) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if (dy, dx) != (0, 0))
+        self.board = (neighbours == 3) | (self.board & (neighbours == 2))
 
-    def render(self, t):
-        for _ in range(self.steps_due(t, self.config["speed"], most=4)):
+    def unhealthy(self):
+        checks = HEALTH_CHECKS[self.config["health_checks"]]
+        if "dead" in checks and np.array_equal(self.history[-1], self.board):
+            return True
+        return "oscillating" in checks and any(np.array_equal(board, self.board) for board in self.history[:-1])
+
+    def inject(self):
+        entity = ENTITIES[self.random.integers(len(ENTITIES))]
+        rows, columns = self.draw_shape
+        top = self.random.integers(rows - entity.shape[0] + 1)
+        left = self.random.integers(columns - entity.shape[1] + 1)
+        self.board[top : top + entity.shape[0], left : left + entity.shape[1]] = entity
+
+    def draw(self, t):
+        features = self.features(t)
+        if self.config["impulse_decay"] <= 0.01:
+            impulse = 1.0
+        else:
+            impulse = self.impulse.update(power_of(features, self.config["frequency_range"]))
+        rows, columns = self.draw_shape
+        if self.config["beat_inject"] and features["beat"] and rows > 4 and columns > 4:
+            self.inject()
+        if self.last_check is None:
+            self.last_step = self.last_check = t
+        if t - self.last_check >= self.config["health_check_interval"]:
+            self.last_check = t
+            if self.unhealthy():
+                self.seed_board()
+        if impulse > 0 and t - self.last_step >= 1.0 / (impulse * self.config["base_game_speed"]):
             self.step()
-        return to_pixels(self.cells[..., None] * self.color)
+            self.last_step = t
+        alive_for = np.sum(self.history, axis=0)
+        image = np.zeros((*self.draw_shape, 3))
+        image[self.board] = LIVE_COLORS[alive_for[self.board]]
+        dead_for = HISTORY - alive_for
+        recently_dead = ~self.board & (dead_for < len(DEAD_COLORS))
+        image[recently_dead] = DEAD_COLORS[dead_for[recently_dead]]
+        return image
 
 
 @register
 class DigitalRain2d(MatrixEffect):
+    """LedFx's digital rain: lines fall down the matrix, each in `run_seconds` at its own
+    pace (0.1 to 1), sped up by the lows, mids or highs (x multiplier, falling at
+    impulse_decay); up to count x columns of them, added add_speed a second. A line's
+    colour is from the gradient, its tail `tail` % of the height in tail_segments steps
+    fading out, its head white, pulsing with the beat."""
+
     id = "digitalrain2d"
     name = "Digital Rain"
     options = (
-        Field("speed", "float", 15.0, "Rows fallen per second", 1.0, 120.0),
-        Field("tail", "int", 8, "Length of a drop's tail, in rows", 1, 64),
-        Field("color", "color", "#00ff41", "Colour of the tails"),
+        *MATRIX_OPTIONS,
+        *gradient_options("linear-gradient(90deg, rgb(0, 199, 140) 0%, rgb(0, 255, 50) 100%)"),
+        Field("count", "float", 1.9, "Number of code lines in the matrix as a multiplier of matrix pixel width", 0.01, 4.0),
+        Field("add_speed", "float", 30.0, "Number of code lines to add per second", 0.1, 30.0),
+        Field("width", "int", 1, "Width of code lines as % of matrix", 1, 30),
+        Field("run_seconds", "float", 2.0, "Minimum number of seconds for a code line to run from top to bottom", 1.0, 10.0),
+        Field("tail", "int", 67, "Code line tail length as a % of the matrix", 1, 100),
+        Field("tail_segments", "int", 10, "Number of segments in the tail", 2, 30),
+        Field("impulse_decay", "float", 0.01, "Decay filter applied to the impulse for development", 0.01, 0.3),
+        Field("multiplier", "float", 10.0, "Audio multiplier", 0.0, 10.0),
     )
 
     def setup(self):
         super().setup()
-        self.color = np.array(parse_color(self.config["color"]), dtype=np.float64)
-        self.heads = -self.random.random(self.columns) * self.rows
-        self.speeds = self.random.uniform(0.5, 1.5, self.columns) * self.config["speed"]
+        rows, columns = self.draw_shape
+        self.most = max(1, int(self.config["count"] * columns))
+        self.line_width = max(1, int(columns * self.config["width"] / 100.0))
+        self.impulses = [Impulse(self.config["impulse_decay"]) for _ in range(3)]
+        self.owed_lines = 0.0
+        # per line: column, position (0 top .. 1 + tail), pace, band (0 lows, 1 mids, 2 highs), colour
+        self.columns_at = np.zeros(0, dtype=np.int64)
+        self.positions = np.zeros(0)
+        self.paces = np.zeros(0)
+        self.bands = np.zeros(0, dtype=np.int64)
+        self.colors = np.zeros((0, 3))
+        self.offsets = np.zeros(0)
 
-    def render(self, t):
-        self.heads += self.speeds * self.elapsed(t)
-        tail = self.config["tail"]
-        finished = self.heads - tail > self.rows
-        self.heads[finished] = -self.random.random(np.count_nonzero(finished)) * self.rows
-        self.speeds[finished] = self.random.uniform(0.5, 1.5, np.count_nonzero(finished)) * self.config["speed"]
-        behind = self.heads[None, :] - self.y  # rows behind each column's head
-        level = np.where((behind >= 0) & (behind < tail), 1.0 - behind / tail, 0.0)[..., None]
-        head = ((behind >= 0) & (behind < 1))[..., None]
-        return to_pixels(np.where(head, 255.0, level * self.color))
+    def add_lines(self, count):
+        count = min(count, self.most - self.positions.size)
+        if count <= 0:
+            return
+        rows, columns = self.draw_shape
+        chance = self.random.random(count)
+        self.columns_at = np.concatenate((self.columns_at, self.random.integers(0, columns, count)))
+        self.positions = np.concatenate((self.positions, np.zeros(count)))
+        self.paces = np.concatenate((self.paces, 0.1 + chance * 0.9))
+        self.bands = np.concatenate((self.bands, (chance * 3).astype(np.int64)))
+        self.colors = np.concatenate((self.colors, sample_gradient(*self.gradient_stops, chance)))
+        self.offsets = np.concatenate((self.offsets, chance))
+
+    def draw(self, t):
+        features = self.features(t)
+        passed = self.elapsed(t)
+        impulses = np.array(
+            [impulse.update(features[band] * self.config["multiplier"]) for impulse, band in zip(self.impulses, ("lows_power", "mids_power", "high_power"))]
+        )
+        self.owed_lines += passed * self.config["add_speed"]
+        self.add_lines(int(self.owed_lines))
+        self.owed_lines -= int(self.owed_lines)
+        tail = self.config["tail"] / 100.0
+        self.positions += passed / self.config["run_seconds"] * (1.0 + impulses[self.bands]) * self.paces
+        running = self.positions <= 1.0 + tail
+        self.columns_at, self.positions, self.paces = self.columns_at[running], self.positions[running], self.paces[running]
+        self.bands, self.colors, self.offsets = self.bands[running], self.colors[running], self.offsets[running]
+        rows, columns = self.draw_shape
+        image = np.zeros((rows, columns, 3))
+        segments = self.config["tail_segments"]
+        tail_rows = max(0.0, rows * tail - self.line_width)
+        row_index = np.arange(rows)
+        for column, position, color, offset in zip(self.columns_at, self.positions, self.colors, self.offsets):
+            head = int(position * rows)
+            behind = head - (self.line_width - 1) - row_index  # rows above the head's top, 0 at it
+            if tail_rows > 0:
+                step = np.floor(behind / (tail_rows / segments))
+                fade = np.where((behind > 0) & (step < segments), 1.0 - step / (segments - 1), 0.0)
+                lit = fade > 0
+                span = slice(column, min(columns, column + self.line_width))
+                image[lit, span] = np.maximum(image[lit, span], (color * fade[lit, None])[:, None, :])
+            head_rows = (row_index <= head) & (row_index > head - self.line_width)
+            pulse = (features["beat_phase"] + offset) % 1.0
+            image[head_rows, column : column + self.line_width] = 255.0 * (0.5 + pulse * 0.5)
+        return image

@@ -85,9 +85,8 @@ DEVICE_CONFIG = {
 }
 MODEL_FIELDS = ("name", "pixel_count", "rows", "refresh_rate", "ip_address")
 
-# A virtual's config, LedFx's 14 keys. name, rows, max_brightness, preview_only, grouping,
-# center_offset, mapping and the transition take effect here; the others are kept for
-# LedFx's UI (no rotation or audio frequency range yet).
+# A virtual's config, LedFx's 14 keys. All take effect here but icon_name and
+# complex_segments, which are kept for LedFx's UI.
 VIRTUAL_CONFIG = Schema(
     Field("name", "string", description="Friendly name for the virtual", required=True, blank=False, max_length=200),
     Field("rows", "int", 1, "Amount of rows. > 1 if this virtual is a matrix", 1, MAX_PIXELS),
@@ -106,9 +105,9 @@ VIRTUAL_CONFIG = Schema(
         "Type of transition (effects.transitions)",
         choices=TRANSITION_MODES,
     ),
-    Field("frequency_min", "int", 20, "Lowest frequency for audio effects (kept for LedFx's UI)", 20, 15000),
-    Field("frequency_max", "int", 15000, "Highest frequency for audio effects (kept for LedFx's UI)", 20, 15000),
-    Field("rotate", "int", 0, "Rotate a matrix by 90 degree steps (kept for LedFx's UI)", 0, 3),
+    Field("frequency_min", "int", 20, "Lowest frequency of the melbank that audio effects show, in Hz", 20, 15000),
+    Field("frequency_max", "int", 15000, "Highest frequency of the melbank that audio effects show, in Hz", 20, 15000),
+    Field("rotate", "int", 0, "Quarter turns of a matrix, added to those of its 2-D effects", 0, 3),
     extra="ignore",
 )
 # The keys kept in Virtual.options (name and rows are columns).

@@ -38,6 +38,7 @@ from effects.models import CoreConfig, Device, Virtual, columns_of, pixel_count_
 from effects.outputs import OUTPUTS
 from effects.previews import Previews
 from effects.transitions import Transition
+from ledfxsite.audio import MAX_FREQUENCY, MIN_FREQUENCY
 from ledfxsite.constants import DEFAULT_REFRESH_RATE
 from ledfxsite.events import afire_event
 from ledfxsite.layers import ALL_VIRTUALS
@@ -90,6 +91,8 @@ class VirtualSpec:
     transition_seconds: float = 0.0
     transition_mode: str = "None"
     mapping: str = "span"
+    rotate: int = 0
+    frequencies: tuple = (MIN_FREQUENCY, MAX_FREQUENCY)
 
     @property
     def pixel_count(self):
@@ -116,14 +119,16 @@ class VirtualSpec:
         return 1, math.ceil(self.pixel_count / self.grouping)
 
     def same_layout(self, other):
-        """The same pixels: another config or effect is applied in place (another effect
-        through the virtual's transition)."""
-        return (self.rows, self.segments, self.devices, self.grouping, self.mapping) == (
+        """The same pixels, turned and heard the same way: another config or effect is
+        applied in place (another effect through the virtual's transition)."""
+        return (self.rows, self.segments, self.devices, self.grouping, self.mapping, self.rotate, self.frequencies) == (
             other.rows,
             other.segments,
             other.devices,
             other.grouping,
             other.mapping,
+            other.rotate,
+            other.frequencies,
         )
 
 
@@ -186,6 +191,8 @@ def rendering_state():
             config["transition_time"],
             config["transition_mode"],
             config["mapping"],
+            config["rotate"],
+            (config["frequency_min"], config["frequency_max"]),
         )
     return specs, core
 
@@ -423,7 +430,7 @@ class Renderer:
 
 def new_effect(spec):
     rows, columns = spec.rendered_shape
-    return EFFECTS[spec.effect_type](rows=rows, columns=columns, config=spec.effect_config)
+    return EFFECTS[spec.effect_type](rows=rows, columns=columns, config=spec.effect_config, rotate=spec.rotate, frequencies=spec.frequencies)
 
 
 class VirtualLoop:

@@ -7,8 +7,6 @@ from effects.colors import LEDFX_GRADIENT, hsv_to_rgb, sample_gradient, to_pixel
 from ledfxsite.colors import parse_color, parse_gradient
 from ledfxsite.schema import Field
 
-SPEED = Field("speed", "float", 1.0, "How fast it moves (cycles per second)", 0.0, 10.0)
-FIRE_PALETTE = parse_gradient("#000000 0%, #8b0000 30%, #ff4500 60%, #ffd700 85%, #ffffff 100%")
 
 
 class StripEffect(Effect):
@@ -52,7 +50,10 @@ def modulated(pixels, config, t):
 class Rainbow(StripEffect):
     id = "rainbow"
     name = "Rainbow"
-    options = (SPEED, Field("frequency", "float", 1.0, "Rainbows along the strip", 0.1, 10.0))
+    options = (
+        Field("speed", "float", 1.0, "Speed of the effect (hue cycles per second)", 0.1, 20.0),
+        Field("frequency", "float", 1.0, "Frequency of the effect curve (rainbows along the strip)", 0.1, 64.0),
+    )
 
     def render(self, t):
         hue = self.position * self.config["frequency"] + t * self.config["speed"]
@@ -94,62 +95,6 @@ class SingleColor(StripEffect):
 
     def render(self, t):
         return to_pixels(modulated(np.tile(self.color, (self.pixel_count, 1)), self.config, t))
-
-
-@register
-class Scan(StripEffect):
-    id = "scan"
-    name = "Scan"
-    options = (
-        Field("color", "color", "#ff0000", "Colour of the moving bar"),
-        Field("background", "color", "#000000", "Colour behind the bar"),
-        Field("width", "float", 0.1, "Bar width, as a fraction of the strip", 0.01, 1.0),
-        Field("speed", "float", 0.5, "Sweeps (there and back) per second", 0.0, 10.0),
-    )
-
-    def setup(self):
-        super().setup()
-        self.bar = np.array(parse_color(self.config["color"]), dtype=np.float64)
-        self.background = np.array(parse_color(self.config["background"]), dtype=np.float64)
-
-    def render(self, t):
-        phase = np.mod(t * self.config["speed"], 1.0)
-        centre = 1.0 - abs(2.0 * phase - 1.0)  # there and back
-        half = self.config["width"] / 2
-        weight = np.clip(1.0 - np.abs(self.position - centre) / half, 0.0, 1.0)[:, None]
-        return to_pixels(self.background + (self.bar - self.background) * weight)
-
-
-@register
-class Fire(StripEffect):
-    id = "fire"
-    name = "Fire"
-    options = (
-        Field("cooling", "float", 0.55, "How fast the flames cool as they rise", 0.0, 1.0),
-        Field("sparking", "float", 0.6, "Chance of a new spark each frame", 0.0, 1.0),
-        Field("speed", "float", 60.0, "Simulation steps per second", 1.0, 120.0),
-    )
-
-    def setup(self):
-        super().setup()
-        self.heat = np.zeros(self.pixel_count)
-        self.owed = 1.0  # one simulation step on the first frame
-
-    def step(self):
-        cooling = self.random.random(self.pixel_count) * self.config["cooling"] * 10.0 / self.pixel_count
-        self.heat = np.clip(self.heat - cooling, 0.0, 1.0)
-        # heat drifts up the strip and diffuses
-        rising = self.heat.copy()
-        rising[2:] = (self.heat[1:-1] + 2.0 * self.heat[:-2]) / 3.0
-        self.heat = rising
-        if self.random.random() < self.config["sparking"]:
-            spot = self.random.integers(0, max(1, min(7, self.pixel_count)))
-            self.heat[spot] = min(1.0, self.heat[spot] + self.random.uniform(0.6, 1.0))
-
-    def render(self, t):
-        for _ in range(self.steps_due(t, self.config["speed"], most=8)):
-            self.step()
-        return to_pixels(sample_gradient(*FIRE_PALETTE, self.heat * 0.999))
 
 
 @register

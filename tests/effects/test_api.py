@@ -173,7 +173,7 @@ def test_a_refused_effect_leaves_the_current_one_running(client):
     call(client, "POST", "/api/virtuals/matrix-1/effects", {"type": "rainbow"})
     for body, reason in [
         ({"type": "nope"}, "type: unknown effect 'nope' (effects: "),
-        ({"type": "rainbow", "config": {"speed": 99}}, "Invalid config for rainbow: speed: must be a number between 0 and 10 (got 99)"),
+        ({"type": "rainbow", "config": {"speed": 99}}, "Invalid config for rainbow: speed: must be a number between 0.1 and 20 (got 99)"),
         ({}, 'Required attribute "type" was not provided'),
     ]:
         status, answer = call(client, "POST", "/api/virtuals/matrix-1/effects", body)
@@ -251,7 +251,7 @@ def test_schema_describes_every_effect_the_device_types_and_the_audio_input(clie
     assert body["devices"]["wled"]["schema"]["properties"]["sync_mode"]["enum"] == ["DDP", "UDP"]
     assert body["devices"]["ddp"]["schema"]["properties"]["port"]["default"] == 4048
     speed = body["effects"]["rainbow"]["schema"]["properties"]["speed"]
-    assert speed == {"type": "number", "minimum": 0.0, "maximum": 10.0, "title": "Speed", "description": speed["description"], "default": 1.0}
+    assert speed == {"type": "number", "minimum": 0.1, "maximum": 20.0, "title": "Speed", "description": speed["description"], "default": 1.0}
     assert body["effects"]["noise2d"]["schema"]["properties"]["test"]["type"] == "boolean"
     assert len(body["effects"]) >= 10
 

@@ -12,16 +12,33 @@ from ledfxsite.audio import AudioAnalyser
 AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix", "bar")
 
 
-def test_the_energy_effect_brightens_monotonically_with_a_volume_ramp():
-    rate = 48000
-    ramp = 0.5 * np.sin(2 * np.pi * 480 * np.arange(3 * rate) / rate) * np.linspace(0.001, 1.0, 3 * rate)
-    effect = Energy(rows=1, columns=60)
-    brightness = []
-    for features in AudioAnalyser(rate).feed(ramp):
-        effect.audio = features
-        brightness.append(int(effect.render(0.0).astype(int).sum()))
-    assert all(later >= earlier for earlier, later in zip(brightness, brightness[1:]))
-    assert brightness[0] < brightness[-1]
+def test_the_energy_bars_grow_with_their_melbank_thirds():
+    effect = Energy(rows=1, columns=60, config={"blur": 0.0, "mirror": False, "sensitivity": 0.99})
+    lengths = []
+    for level in (0.1, 0.2, 0.4, 0.6):
+        effect.audio = {**SILENCE, "melbank": [level] * 8 + [0.0] * 16}
+        lengths.append(int(np.count_nonzero(effect.render(0.0)[:, 0] > 200)))
+    assert lengths == [9, 19, 38, 57]  # 1.6 x 60 pixels x the lows' level
+
+
+def test_energy_adds_overlapping_bars_or_lets_the_higher_cover_the_lower():
+    melbank = [0.5] * 8 + [0.25] * 8 + [0.0] * 8  # lows 48 pixels, mids 24
+    added = Energy(rows=1, columns=60, config={"blur": 0.0, "mirror": False, "sensitivity": 0.99})
+    added.audio = {**SILENCE, "melbank": melbank}
+    overlapping = Energy(rows=1, columns=60, config={"blur": 0.0, "mirror": False, "sensitivity": 0.99, "mixing_mode": "overlap"})
+    overlapping.audio = {**SILENCE, "melbank": melbank}
+    assert added.render(0.0)[[0, 30, 50]].tolist() == [[252, 252, 0], [252, 0, 0], [0, 0, 0]]
+    assert overlapping.render(0.0)[[0, 30, 50]].tolist() == [[0, 252, 0], [252, 0, 0], [0, 0, 0]]
+
+
+def test_a_virtuals_frequency_range_narrows_the_melbank_its_effects_show():
+    melbank = [float(band) for band in range(24)]
+    whole = EFFECTS["wavelength"](rows=1, columns=24)
+    assert whole.melbank_over({"melbank": melbank}, 24).tolist() == melbank
+    # 24 bands mel-spaced over 20 Hz - 15 kHz: the first two centres are at 114 and 221 Hz
+    for frequencies, shown in (((20, 250), [0.0, 1.0]), ((20, 200), [0.0]), ((200, 350), [1.0, 2.0])):
+        narrowed = EFFECTS["wavelength"](rows=1, columns=24, frequencies=frequencies).melbank_over({"melbank": melbank}, 24)
+        assert (narrowed.min(), narrowed.max()) == (shown[0], shown[-1]), frequencies
 
 
 @pytest.mark.parametrize("effect_type", AUDIO_EFFECTS)
@@ -38,20 +55,30 @@ def test_without_an_input_the_effects_run_from_time(effect_type):
     assert len(set(frames)) > 1
 
 
-def test_without_an_input_the_strobe_flashes_on_every_beat_of_120_bpm_at_any_frame_phase():
-    effect = Strobe(rows=1, columns=4)
-    # 62 frames a second starting 10 ms in: no frame falls within 8 ms after a beat's start
-    flashes = [t for t in 0.01 + np.arange(0, 3 * 62) / 62 if effect.render(t)[0, 0] == 255]
-    assert len(flashes) == 5  # the beats at 0.5, 1.0, ... 2.5 s (the first frame has no span)
-    assert np.allclose(np.diff(flashes), 0.5, atol=1 / 62)
+def strobe_reds(strobe, *phases):
+    reds = []
+    for phase in phases:
+        strobe.audio = {**SILENCE, "beat_phase": phase}
+        reds.append(int(strobe.render(0.0)[0, 0]))
+    return reds
 
 
-def test_the_strobe_flashes_on_a_beat_and_fades():
-    strobe = Strobe(rows=1, columns=10)
-    strobe.audio = {**SILENCE, "beat": True}
-    assert (strobe.render(0.0) == 255).all()
-    strobe.audio = SILENCE
-    assert 0 < strobe.render(0.1).max() < 255
+def test_the_strobe_flashes_strobe_frequency_times_a_beat_each_fading():
+    strobe = Strobe(rows=1, columns=4)
+    # "1/2": flashes at the start and the middle of the beat; at 0.01 of the way in,
+    # ((0.98 ** 1.5) x (0.99 ** 2)) ** 2 of the gradient's red (255 at its start)
+    first, fading, gone, second = strobe_reds(strobe, 0.01, 0.25, 0.4999, 0.51)
+    assert first == 230
+    assert first > fading > gone and gone <= 1
+    assert first > second > fading  # the beat_decay: the second flash is dimmer
+
+
+def test_the_strobe_fires_on_the_beats_of_its_pattern():
+    strobe = Strobe(rows=1, columns=4, config={"strobe_pattern": "*..."})
+    assert strobe_reds(strobe, 0.01) == [230]
+    strobe.audio = {**SILENCE, "beat": True, "beat_phase": 0.0}
+    strobe.render(0.0)  # the second beat of the bar
+    assert strobe_reds(strobe, 0.01, 0.51) == [0, 0]
 
 
 def test_the_feed_gives_features_of_the_selected_source_only_and_silence_when_stale():

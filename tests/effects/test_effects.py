@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from effects.base import EFFECTS, Finish
+from effects.audio_effects import SILENCE
 from effects.matrix_effects import ValueNoise
 from effects.renderer import resampled, spread
 from ledfxsite.schema import Invalid
@@ -61,14 +62,16 @@ def test_defaults_fill_in_every_option(effect_id):
 @pytest.mark.parametrize(
     "effect_id, config, message",
     [
-        ("rainbow", {"speed": 50}, "speed: must be a number between 0 and 10 (got 50)"),
-        ("rainbow", {"speed": "fast"}, "speed: must be a number between 0 and 10 (got 'fast')"),
+        ("rainbow", {"speed": 50}, "speed: must be a number between 0.1 and 20 (got 50)"),
+        ("rainbow", {"speed": "fast"}, "speed: must be a number between 0.1 and 20 (got 'fast')"),
         ("rainbow", {"diag": "yes"}, "diag: must be true or false (got 'yes')"),
         ("rainbow", {"sped": 1}, "sped: unknown key (known keys: speed, frequency, blur, flip, mirror, brightness, background_color, background_brightness, diag)"),
         ("singleColor", {"color": "#12345"}, "color: '#12345' is not a colour"),
         ("gradient", {"gradient": "linear-gradient(90deg, nothing 0%)"}, "gradient: 'nothing' is not a colour"),
-        ("digitalrain2d", {"tail": 2.5}, "tail: must be a whole number between 1 and 64 (got 2.5)"),
-        ("noise2d", {"zoom": float("nan")}, "zoom: must be a number between 0.5 and 32"),
+        ("digitalrain2d", {"tail": 2.5}, "tail: must be a whole number between 1 and 100 (got 2.5)"),
+        ("noise2d", {"zoom": float("nan")}, "zoom: must be a number between 0.5 and 20"),
+        ("scan", {"color": "#ff0000"}, "color: unknown key"),
+        ("game_of_life", {"health_checks": "Some"}, "health_checks: must be one of"),
     ],
 )
 def test_bad_config_errors_name_the_field(effect_id, config, message):
@@ -79,8 +82,8 @@ def test_bad_config_errors_name_the_field(effect_id, config, message):
 
 def test_every_bad_field_is_reported_at_once():
     with pytest.raises(Invalid) as caught:
-        EFFECTS["scan"].validate({"width": 0, "speed": -1})
-    assert [error.split(":")[0] for error in caught.value.messages] == ["width", "speed"]
+        EFFECTS["scan"].validate({"scan_width": 0, "speed": -1})
+    assert [error.split(":")[0] for error in caught.value.messages] == ["scan_width", "speed"]
 
 
 def test_single_color_is_exactly_its_colour_at_its_brightness():
@@ -89,24 +92,69 @@ def test_single_color_is_exactly_its_colour_at_its_brightness():
 
 
 def test_rainbow_spreads_the_hues_along_the_strip():
-    frame = EFFECTS["rainbow"](rows=1, columns=6, config={"speed": 0.0}).render(0.0)
+    frame = EFFECTS["rainbow"](rows=1, columns=6, config={"speed": 0.1}).render(0.0)
     # pixel centres at hues 1/12 (red to yellow, half way) and 7/12 (cyan to blue, half way)
     assert frame[0].tolist() == [255, 127, 0]
     assert frame[3].tolist() == [0, 127, 255]
 
 
-def test_scan_bar_sits_at_the_start_then_the_far_end():
-    scan = EFFECTS["scan"](rows=1, columns=100, config={"width": 0.1, "speed": 0.5})
-    # centre 0, half width 0.05: pixels at 0.005, 0.015, 0.025 get 0.9, 0.7, 0.5 of the bar
-    assert scan.render(0.0)[:3, 0].tolist() == [229, 178, 127]
-    assert scan.render(1.0)[-1, 0] > 200 and scan.render(1.0)[0, 0] == 0
+def lows(level):
+    """Audio features with the lows (and nothing else) at `level`."""
+    return {**SILENCE, "lows_power": level}
 
 
-def test_noise2d_test_mode_draws_the_corners_and_describes_itself():
+def test_scan_moves_its_eye_at_speed_times_the_power_and_bounces_at_the_far_end():
+    # 100 pixels, speed 50 % a second, lows 0.5 -> power 1.0 x multiplier 3: 150 pixels a
+    # second; the eye is 30 % of the strip, so it turns at pixel 70.
+    scan = EFFECTS["scan"](rows=1, columns=100)
+    scan.audio = lows(0.5)
+    for t, first in ((0.0, 0), (0.1, 15), (0.6, 70), (0.7, 55)):
+        lit = np.flatnonzero(scan.render(t)[:, 0])
+        assert (lit[0], lit[-1], scan.render(t)[first, 0]) == (first, first + 29, 255), t
+
+
+def test_scan_dims_its_eye_with_the_power_and_stands_still_in_silence():
+    scan = EFFECTS["scan"](rows=1, columns=100)
+    scan.audio = lows(0.25)  # power 0.5
+    assert scan.render(0.0)[0].tolist() == [127, 0, 0]
+    scan.audio = SILENCE
+    assert not scan.render(1.0).any()
+
+
+def test_scan_without_bounce_wraps_round_the_strip():
+    scan = EFFECTS["scan"](rows=1, columns=100, config={"bounce": False, "color_intensity": False})
+    scan.audio = lows(0.5)
+    scan.render(0.0)
+    lit = np.flatnonzero(scan.render(0.6)[:, 0])  # 90: pixels 90..99 and 0..19
+    assert lit.tolist() == [*range(20), *range(90, 100)]
+
+
+def test_scan_draws_count_eyes_each_its_share_of_the_strip():
+    scan = EFFECTS["scan"](rows=1, columns=100, config={"count": 4, "scan_width": 40})
+    scan.audio = lows(0.5)
+    lit = np.flatnonzero(scan.render(0.0)[:, 0])
+    assert lit.tolist() == [*range(0, 10), *range(25, 35), *range(50, 60), *range(75, 85)]
+
+
+def test_fire_burns_from_the_start_of_the_strip_even_in_silence():
+    fire = EFFECTS["fire"](rows=1, columns=60)
+    fire.audio = SILENCE
+    heat = sum(fire.render(t / 60).astype(int).sum(axis=1) for t in range(120))
+    assert heat[:20].sum() > heat[40:].sum() > 0
+
+
+def test_the_matrix_test_pattern_is_ledfxs_border_and_corner_lines():
     effect = EFFECTS["noise2d"](rows=32, columns=32, config={"test": True})
     frame = effect.render(2.0).reshape(32, 32, 3)
-    assert frame[0, 0].tolist() == [255, 0, 0] and frame[0, -1].tolist() == [0, 255, 0]
-    assert frame[-1, 0].tolist() == [0, 0, 255] and frame[-1, -1].tolist() == [255, 255, 255]
+    assert frame[0, 0].tolist() == [255, 0, 0] and frame[0, -1].tolist() == [0, 0, 255]
+    assert frame[-1, 0].tolist() == [0, 255, 0] and frame[-1, -1].tolist() == [255, 255, 255]
+    assert frame[0, 9].tolist() == [255, 255, 255] and frame[9, 0].tolist() == [255, 255, 255]
+    assert frame[5, 5].tolist() == [255, 0, 0] and frame[5, -6].tolist() == [0, 0, 255]
+
+
+def test_noise2d_in_test_mode_describes_itself():
+    effect = EFFECTS["noise2d"](rows=32, columns=32, config={"test": True})
+    effect.render(2.0)
     text = effect.diagnostics()
     assert text.splitlines()[0] == "Noise2d: 32x32"
     assert "time         2.00 s" in text
@@ -118,45 +166,75 @@ def test_noise2d_without_test_mode_has_no_diagnostics():
     assert effect.diagnostics() is None
 
 
+@pytest.mark.parametrize(
+    "config, rotate, red, green",
+    [
+        ({}, 0, (0, 0), (0, 3)),
+        ({"flip_horizontal": True}, 0, (0, 3), (0, 0)),
+        ({"flip_vertical": True}, 0, (1, 0), (1, 3)),
+        # a quarter turn anticlockwise: the image's top edge becomes the left one
+        ({"rotate": 1}, 0, (1, 0), (0, 0)),
+        ({}, 1, (1, 0), (0, 0)),
+        ({"rotate": 1}, 1, (1, 3), (1, 0)),
+        ({"rotate": 3}, 0, (0, 3), (1, 3)),
+        ({"rotate": 1, "flip_horizontal": True}, 0, (1, 3), (0, 3)),  # still left to right, once turned
+    ],
+)
+def test_matrix_effects_turn_by_their_rotation_and_the_virtuals_and_flip(config, rotate, red, green):
+    effect = EFFECTS["plasma2d"](rows=2, columns=4, config=config, rotate=rotate)
+    assert effect.draw_shape == ((4, 2) if (config.get("rotate", 0) + rotate) % 2 else (2, 4))
+    image = np.zeros((*effect.draw_shape, 3))
+    image[0, 0], image[0, -1] = (255, 0, 0), (0, 255, 0)
+    effect.draw = lambda t: image.copy()
+    frame = effect.render(0.0).reshape(2, 4, 3)
+    assert tuple(np.argwhere(frame[..., 0])[0]) == red
+    assert tuple(np.argwhere(frame[..., 1])[0]) == green
+
+
 def test_game_of_life_follows_the_rules():
-    life = EFFECTS["game_of_life"](rows=6, columns=6, config={"speed": 1.0})
-    life.cells = np.zeros((6, 6), dtype=bool)
-    life.cells[2, 1:4] = True  # a blinker
+    life = EFFECTS["game_of_life"](rows=6, columns=6, config={"base_game_speed": 1, "impulse_decay": 0.01, "beat_inject": False, "health_checks": "None"})
+    life.audio = SILENCE
+    life.board = np.zeros((6, 6), dtype=bool)
+    life.board[2, 1:4] = True  # a blinker
     life.render(0.0)
+    life.render(0.99)
+    assert np.argwhere(life.board).tolist() == [[2, 1], [2, 2], [2, 3]]  # not a second yet
     life.render(1.0)  # one generation
-    assert np.argwhere(life.cells).tolist() == [[1, 2], [2, 2], [3, 2]]
+    assert np.argwhere(life.board).tolist() == [[1, 2], [2, 2], [3, 2]]
 
 
-def test_noise2d_grid_noise_is_trilinear_value_noise_at_any_z():
-    """GridNoise caches planes per integer z; it must equal interpolating the eight lattice
-    corners directly, also when z goes back or jumps."""
-    random = np.random.default_rng(3)
-    noise = ValueNoise(random)
-    x, y = random.random((4, 5)) * 40, random.random((4, 5)) * 40
+def test_game_of_life_reseeds_a_dead_board_at_the_health_check_only():
+    life = EFFECTS["game_of_life"](rows=8, columns=8, config={"health_checks": "Dead", "health_check_interval": 2, "impulse_decay": 0.01, "beat_inject": False})
+    life.audio = SILENCE
+    life.render(0.0)
+    life.board[:] = False
+    life.render(1.0)
+    life.render(1.9)
+    assert not life.board.any()
+    life.render(2.0)
+    assert life.board.any()
+
+
+def test_game_of_life_drops_an_entity_on_a_beat():
+    life = EFFECTS["game_of_life"](rows=8, columns=8, config={"health_checks": "None", "base_game_speed": 1, "impulse_decay": 0.01})
+    life.audio = SILENCE
+    life.render(0.0)
+    life.board[:] = False
+    life.render(0.1)
+    assert not life.board.any()
+    life.audio = {**SILENCE, "beat": True}
+    life.render(0.2)
+    assert 3 <= life.board.sum() <= 8
+
+
+def test_value_noise_is_its_lattice_values_at_whole_coordinates_and_between_them_elsewhere():
+    noise = ValueNoise(np.random.default_rng(3))
     p, values = noise.permutation, noise.values
-
-    def lattice(ix, iy, iz):
-        return values[p[p[p[ix & 255] + (iy & 255)] + (iz & 255)]]
-
-    def fade(f):
-        return f * f * (3 - 2 * f)
-
-    def direct(z):
-        ix, iy, iz = np.floor(x).astype(np.int64), np.floor(y).astype(np.int64), int(np.floor(z))
-        u, v, w = fade(x - ix), fade(y - iy), fade(z - iz)
-        total = 0.0
-        for dz, weight in ((0, 1 - w), (1, w)):
-            total = total + weight * (
-                lattice(ix, iy, iz + dz) * (1 - u) * (1 - v)
-                + lattice(ix + 1, iy, iz + dz) * u * (1 - v)
-                + lattice(ix, iy + 1, iz + dz) * (1 - u) * v
-                + lattice(ix + 1, iy + 1, iz + dz) * u * v
-            )
-        return total
-
-    grid = noise.over(x, y)
-    for z in (0.0, 0.25, 0.999, 1.0, 3.7, 2.2, 300.5, -1.5):
-        np.testing.assert_allclose(grid(z), direct(z), rtol=0, atol=1e-12)
+    for x, y, z in ((0, 0, 0), (3, 7, 1), (250, 255, 256)):
+        assert noise(np.array([float(x)]), np.array([float(y)]), np.array([float(z)]))[0] == values[p[p[p[x & 255] + (y & 255)] + (z & 255)]]
+    corners = [values[p[p[p[1 + dx] + 2 + dy] + 3 + dz]] for dx in (0, 1) for dy in (0, 1) for dz in (0, 1)]
+    between = noise(np.array([1.5]), np.array([2.25]), np.array([3.75]))[0]
+    assert min(corners) < between < max(corners)
 
 
 # --- LedFx's base options, applied to every effect's frames (effects.base.Finish)
@@ -216,7 +294,12 @@ def test_the_base_options_have_ledfxs_ranges(option, value, accepted):
 
 
 # Base options an effect gives another default, as LedFx's do.
-OWN_BASE_DEFAULTS = {"energy": {"mirror": True}}
+OWN_BASE_DEFAULTS = {
+    "energy": {"mirror": True, "blur": 4.0},
+    "scan": {"blur": 3.0},
+    "wavelength": {"blur": 3.0},
+    "scroll": {"mirror": True, "blur": 3.0},
+}
 
 
 def test_every_effect_takes_the_base_options_with_ledfxs_defaults():
@@ -227,9 +310,10 @@ def test_every_effect_takes_the_base_options_with_ledfxs_defaults():
 
 
 def test_energy_grows_from_the_centre_by_the_base_mirror():
-    energy = EFFECTS["energy"](rows=1, columns=10, config={"fall_time": 0.0})
-    energy.audio = {"volume": 1.0, "lows_power": 0.4, "mids_power": 0.0, "high_power": 0.0, "beat": False}
-    assert reds(energy.pixels(0.0)) == [0, 0, 0, 255, 255, 255, 255, 0, 0, 0]  # 40 % of the strip, about its middle
+    energy = EFFECTS["energy"](rows=1, columns=10, config={"blur": 0.0, "sensitivity": 0.99})
+    energy.audio = {**SILENCE, "melbank": [0.25] * 8 + [0.0] * 16}
+    # lows 0.25 x 1.6 x 10 pixels: 4, about the middle; 0.99 of the way up in one frame
+    assert reds(energy.pixels(0.0)) == [0, 0, 0, 252, 252, 252, 252, 0, 0, 0]
 
 
 def test_an_effects_pixels_are_its_frame_finished():

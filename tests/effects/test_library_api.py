@@ -36,7 +36,7 @@ def test_a_virtual_without_an_effect_has_no_presets_to_show(client):
 
 def test_applying_a_builtin_preset_sets_its_whole_config(client):
     create_matrix(client)
-    set_effect(client, "noise2d", {"speed": 9.0})
+    set_effect(client, "noise2d", {"speed": 4.5})
     body = {"category": "ledfx_presets", "effect_id": "rainbow", "preset_id": "slow-wash"}
     status, answer = call(client, "PUT", "/api/virtuals/matrix-1/presets", body)
     assert (status, answer["status"], answer["effect"]["type"]) == (200, "success", "rainbow")
