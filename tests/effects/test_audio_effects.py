@@ -9,7 +9,9 @@ from effects.audio_effects import SILENCE, AudioDiagnostics, AudioFeed, Energy, 
 from effects.base import EFFECTS
 from ledfxsite.audio import AudioAnalyser
 
-AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix", "bar")
+AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix", "bar", "scan")
+# LedFx's effects that listen but go on in silence
+DRAWING_IN_SILENCE = ("fire", "noise2d", "plasma2d", "game_of_life", "digitalrain2d")
 
 
 def test_the_energy_bars_grow_with_their_melbank_thirds():
@@ -48,7 +50,17 @@ def test_silence_is_dark(effect_type):
     assert not effect.render(0.0).any() and not effect.render(0.02).any()
 
 
-@pytest.mark.parametrize("effect_type", AUDIO_EFFECTS)
+@pytest.mark.parametrize("effect_type", DRAWING_IN_SILENCE)
+def test_some_effects_draw_in_silence(effect_type):
+    effect = EFFECTS[effect_type](rows=8, columns=8)
+    effect.audio = SILENCE
+    frames = [effect.render(t) for t in np.arange(0.0, 3.0, 1 / 62)]
+    assert frames[-1].any()
+    if effect_type != "game_of_life":  # its generations wait for sound, as in LedFx
+        assert len({frame.tobytes() for frame in frames}) > 1
+
+
+@pytest.mark.parametrize("effect_type", AUDIO_EFFECTS + DRAWING_IN_SILENCE)
 def test_without_an_input_the_effects_run_from_time(effect_type):
     effect = EFFECTS[effect_type](rows=4, columns=8)
     frames = [effect.render(t).tobytes() for t in np.arange(0.0, 1.0, 1 / 62)]

@@ -270,6 +270,14 @@ def test_the_background_is_added_before_the_brightness():
     assert frame.tolist() == [[5, 2, 5], [10, 2, 5], [15, 2, 5], [20, 2, 5]]  # ((r, 0, 0) + (0, 5, 10)) / 2, truncated
 
 
+def test_a_matrix_background_in_overwrite_mode_shows_only_where_nothing_is_drawn():
+    frame = np.array([[0, 0, 0], [40, 0, 0], [0, 0, 0], [0, 0, 1]], dtype=np.uint8)
+    config = EFFECTS["noise2d"].validate({"background_color": "#000a14", "background_mode": "overwrite"})
+    assert Finish(config, 4)(frame.copy()).tolist() == [[0, 10, 20], [40, 0, 0], [0, 10, 20], [0, 0, 1]]
+    additive = EFFECTS["noise2d"].validate({"background_color": "#000a14"})
+    assert Finish(additive, 4)(frame.copy()).tolist() == [[0, 10, 20], [40, 10, 20], [0, 10, 20], [0, 10, 21]]
+
+
 def test_blur_spreads_a_lit_pixel_as_a_gaussian():
     lit = np.zeros((9, 3), dtype=np.uint8)
     lit[4] = 100

@@ -101,3 +101,19 @@ async def test_copy_mapping_shows_the_whole_effect_on_each_segment(server, white
     frame = await next_frame(white_strip)
     pixels = [frame[index : index + 3] for index in range(0, 30, 3)]
     assert pixels[5:] == pixels[:5][::-1] and pixels[0] != pixels[4]  # the second segment is inverted
+
+
+async def test_a_virtuals_rotation_turns_its_matrix_effects(server):
+    transport, listener, port = await ddp_listener()
+    await open_socket(server)
+    device = {"type": "ddp", "config": {"name": "Panel", "pixel_count": 10, "rows": 2, "ip_address": "127.0.0.1", "port": port}}
+    assert (await rest(server, "POST", "/api/devices", device))["status"] == "success"
+    still_noise = {"type": "noise2d", "config": {"speed": 0.0, "multiplier": 0.0}}  # the same image every frame
+    assert (await rest(server, "POST", "/api/virtuals/panel/effects", still_noise))["status"] == "success"
+    await asyncio.sleep(0.3)
+    upright = await next_frame(listener)
+    assert len(set(upright[index : index + 3] for index in range(0, 30, 3))) > 2
+    assert (await rest(server, "POST", "/api/virtuals", {"id": "panel", "config": {"rotate": 2}}))["status"] == "success"
+    # half a turn of 2 x 5 pixels, laid out row by row: the same pixels in reverse order
+    await frame_settles_at(listener, b"".join(upright[index : index + 3] for index in range(27, -1, -3)))
+    transport.close()

@@ -50,3 +50,31 @@ def test_stored_gradients_keep_their_motion_in_ledfxs_options():
         "strip": {"type": "gradient", "config": {"speed": 1.0, "gradient_roll": 10.0}},  # 12 a step, at most 10
         "gone": {"type": "rainbow", "config": {"speed": 3.0}},
     }
+
+
+def test_stored_effect_configs_take_ledfxs_option_names_and_are_valid_after():
+    from effects.base import EFFECTS
+
+    old = migrate(("effects", "0012_gradient_as_ledfx"))
+    Virtual = old.get_model("effects", "Virtual")
+    Virtual.objects.create(
+        id="strip",
+        name="Strip",
+        segments=[["strip", 0, 59, False]],
+        effect_type="scan",
+        effect_config={"color": "#00ff00", "background": "#000010", "width": 0.25, "speed": 2.0, "blur": 1.0},
+        effect_configs={"fire": {"cooling": 0.5, "sparking": 0.2, "speed": 30.0, "mirror": True}, "rainbow": {"speed": 2.0}},
+        fallback_effect={"type": "magnitude", "config": {"frequency_range": "mids_power", "color": "#ff00ff"}},
+    )
+    old.get_model("effects", "UserPreset").objects.create(effect_type="noise2d", preset_id="mine", name="Mine", config={"zoom": 32.0, "speed": 9.0, "gradient": "#f00,#00f"})
+    old.get_model("effects", "Scene").objects.create(id="night", name="Night", virtuals={"strip": {"type": "digitalrain2d", "config": {"speed": 20.0, "tail": 8, "color": "#00ff41"}}})
+    new = migrate(("effects", "0013_effect_options_as_ledfx"))
+    strip = new.get_model("effects", "Virtual").objects.get(id="strip")
+    assert strip.effect_config == {"color_scan": "#00ff00", "scan_width": 25, "blur": 1.0}
+    assert strip.effect_configs == {"fire": {"mirror": True}, "rainbow": {"speed": 2.0}}
+    assert strip.fallback_effect == {"type": "magnitude", "config": {"frequency_range": "Mids"}}
+    preset = new.get_model("effects", "UserPreset").objects.get()
+    assert preset.config == {"zoom": 20.0, "speed": 5.0, "gradient": "#f00,#00f"}
+    assert new.get_model("effects", "Scene").objects.get().virtuals == {"strip": {"type": "digitalrain2d", "config": {}}}
+    for effect_type, config in [("scan", strip.effect_config), ("fire", strip.effect_configs["fire"]), ("magnitude", strip.fallback_effect["config"]), ("noise2d", preset.config)]:
+        EFFECTS[effect_type].validate(config)
