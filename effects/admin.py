@@ -121,7 +121,7 @@ class VirtualAdmin(admin.ModelAdmin):
     list_display = ["id", "name", "effect_type", "active", "diag", "pixel_count", "rows", "is_device"]
     list_filter = ["active", "effect_type"]
     search_fields = ["id", "name"]
-    readonly_fields = ["id", "is_device", "updated_at", "history"]
+    readonly_fields = ["id", "is_device", "calibrating", "highlight", "updated_at", "history"]
     actions = ["start_rendering", "stop_rendering", "toggle_diag"]
 
     @admin.display(description="history")

@@ -227,6 +227,10 @@ class Virtual(models.Model):
     # "config"}, or {} for none) comes back.
     fallback_until = models.DateTimeField(null=True, blank=True)
     fallback_effect = models.JSONField(default=dict, blank=True)
+    # LedFx's calibration mode: the devices show the segments instead of the effect, and
+    # one range of a device may be highlighted ([device_id, start, stop, flip], or []).
+    calibrating = models.BooleanField(default=False)
+    highlight = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -31,6 +31,7 @@ from diagnostics.logsec import LogSec, unknown_phy
 from effects import services
 from effects.audio_effects import AudioFeed
 from effects.base import EFFECTS
+from effects.calibration import calibrate
 from effects.flashes import Flash, flashed
 from effects.history import WORKER, acting
 from effects.leases import LeaseKeeper
@@ -93,6 +94,8 @@ class VirtualSpec:
     mapping: str = "span"
     rotate: int = 0
     frequencies: tuple = (MIN_FREQUENCY, MAX_FREQUENCY)
+    calibrating: bool = False
+    highlight: tuple = ()  # (device_id, start, stop, flip) while one is highlighted
 
     @property
     def pixel_count(self):
@@ -193,6 +196,8 @@ def rendering_state():
             config["mapping"],
             config["rotate"],
             (config["frequency_min"], config["frequency_max"]),
+            virtual.calibrating,
+            tuple(virtual.highlight),
         )
     return specs, core
 
@@ -245,11 +250,16 @@ class Renderer:
 
     def flash(self, virtual_id, flash):
         """Lay a flash over the frames of a virtual this worker renders (ALL_VIRTUALS: of
-        each), or end its flashes (flash None)."""
+        each), or end its flashes (flash None). A flash holds for one frame at least, so
+        that one of no length (the force_color tool) shows once."""
         with self.lock:
             for loop in self.loops.values():
                 if virtual_id in (ALL_VIRTUALS, loop.spec.id):
-                    loop.flashes = () if flash is None else (*loop.flashes, Flash(tuple(flash["color"]), flash["ramp"], flash["hold"], flash["fade"], time.monotonic()))
+                    if flash is None:
+                        loop.flashes = ()
+                    else:
+                        hold = max(flash["hold"], loop.period)
+                        loop.flashes = (*loop.flashes, Flash(tuple(flash["color"]), flash["ramp"], hold, flash["fade"], time.monotonic()))
 
     def schedule_fallbacks(self, deadlines):
         """At each {virtual id: time.time()} deadline, the virtual's effect from before its
@@ -524,9 +534,18 @@ class VirtualLoop:
     def write(self, frame):
         """Lay the virtual's pixels onto its devices' segments (end to end, or each a copy of
         the whole), at the global brightness times its own, and send them (unless it
-        renders previews only)."""
+        renders previews only). In calibration mode the devices show the segments instead,
+        at full brightness (effects.calibration)."""
         if self.applied.preview_only:
             return
+        if self.applied.calibrating:
+            calibrate(self.outputs, self.applied.segments, self.applied.highlight, time.perf_counter() - self.started)
+        else:
+            self.lay_out(frame)
+        for output in self.outputs.values():
+            output.send()
+
+    def lay_out(self, frame):
         brightness = self.renderer.brightness * self.applied.max_brightness
         if brightness < 1.0:
             frame = (frame * brightness).astype(np.uint8)
@@ -539,8 +558,6 @@ class VirtualLoop:
                 part = frame[offset : offset + length]
                 offset += length
             self.outputs[device_id].frame[first : first + len(part)] = part[::-1] if invert else part
-        for output in self.outputs.values():
-            output.send()
 
     def phy(self):
         """The device's physical info when the virtual drives exactly one device."""

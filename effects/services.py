@@ -414,6 +414,37 @@ def virtual_set_active(*, virtual, active):
 
 
 @transaction.atomic
+def virtual_calibration_set(*, virtual, on):
+    """LedFx's calibration mode on or off (effects.calibration); off ends the highlight."""
+    virtual.calibrating = on
+    if not on:
+        virtual.highlight = []
+    virtual.save(update_fields=["calibrating", "highlight"])
+    after_commit(virtual_ids=[virtual.id])
+    return virtual
+
+
+@transaction.atomic
+def virtual_highlight_set(*, virtual, device_id=None, start=0, stop=0, flip=False):
+    """Highlight pixels start..stop of a device while the virtual calibrates (LedFx's
+    "highlight" tool), or end the highlight (device_id None)."""
+    if not virtual.calibrating:
+        raise ServiceError(f"highlight error: Cannot set highlight when {virtual.name} is not in calibration mode")
+    if device_id is None:
+        virtual.highlight = []
+    else:
+        device = Device.objects.filter(id=str(device_id).lower()).first()
+        if device is None:
+            raise ServiceError(f"highlight error: Device {device_id} not found")
+        if not 0 <= start <= stop < device.pixel_count:
+            raise ServiceError(f"highlight error: start and stop must satisfy 0 <= start <= stop < {device.pixel_count}")
+        virtual.highlight = [device.id, start, stop, flip]
+    virtual.save(update_fields=["highlight"])
+    after_commit(virtual_ids=[virtual.id])
+    return virtual
+
+
+@transaction.atomic
 def virtual_save(*, virtual_id=None, config, segments):
     """Create a virtual (virtual_id None) or change one's name, rows and segments."""
     config = cleaned(VIRTUAL_CONFIG, config)

@@ -246,7 +246,6 @@ def virtual_effect_delete(request, virtual_id, body=None):
     return JsonResponse({"status": "success"})
 
 
-VIRTUAL_TOOLS = ("copy", "oneshot")  # of LedFx's force_color, calibration, highlight, oneshot and copy
 TOOL_BODY = body(Field("tool", "string", required=True))
 FLASH = Schema(
     Field("color", "color", "white", "Colour of the flash"),
@@ -256,50 +255,106 @@ FLASH = Schema(
 )
 
 
-@ledfx_endpoint("PUT", "POST", bodies={"PUT": TOOL_BODY, "POST": TOOL_BODY})
+@ledfx_endpoint("GET", "PUT", "POST", bodies={"PUT": TOOL_BODY, "POST": TOOL_BODY})
 def virtual_tools(request, virtual_id, body=None):
     """A tool used on one virtual (LedFx's /api/virtuals_tools/<id>)."""
-    return use_tool(request.method, body, virtual_or_error(virtual_id))
+    virtual = virtual_or_error(virtual_id)
+    if request.method == "GET":
+        return succeeded(payload={"type": "info", "reason": f"Available tools: {list(VIRTUAL_TOOLS)}"})
+    return use_tool(request.method, body, virtual)
 
 
 @ledfx_endpoint("GET", "PUT", "POST", bodies={"PUT": TOOL_BODY, "POST": TOOL_BODY})
 def all_virtuals_tools(request, body=None):
     """A tool used on every virtual (LedFx's /api/virtuals_tools)."""
     if request.method == "GET":
-        return succeeded(payload={"type": "info", "reason": f"Available tools: {', '.join(VIRTUAL_TOOLS)}"})
+        return succeeded(payload={"type": "info", "reason": f"Available tools: {list(EVERY_VIRTUAL_TOOLS)}"})
     return use_tool(request.method, body, None)
 
 
 def use_tool(method, body, virtual):
-    """PUT `copy` {target}: the virtual's effect set on each target; POST `oneshot` {color,
-    ramp, hold, fade, brightness}: a flash over the virtual's frames (every virtual's,
-    without one); PUT `oneshot`: its flashes end."""
+    """A tool of LedFx's, by name, on a virtual or (virtual None) every one: `oneshot` POST
+    or PUT, the others PUT."""
     tool = body["tool"]
-    if tool not in VIRTUAL_TOOLS:
-        raise ServiceError(f"Tool {tool} is not supported here (tools: {', '.join(VIRTUAL_TOOLS)})")
-    if tool == "copy":
-        if method != "PUT" or virtual is None:
-            raise ServiceError("copy: PUT it to /api/virtuals_tools/<id> of the virtual to copy from")
-        target = body.get("target")
-        if target is None:
-            raise ServiceError("Required attribute for copy, target was not provided")
-        if not isinstance(target, list):
-            raise ServiceError("Required attribute for copy, target must be a list")
-        services.virtual_effect_copy(source=virtual, target_ids=target)
+    tools = VIRTUAL_TOOLS if virtual else EVERY_VIRTUAL_TOOLS
+    if tool not in tools:
+        raise ServiceError(f"Tool {tool} is not in {list(tools)}")
+    if tool == "oneshot":
+        tool_oneshot(method, body, virtual)
+    elif method != "PUT":
+        raise ServiceError(f"{tool}: use PUT")
     else:
-        flash = None
-        if method == "POST":
-            try:
-                options = FLASH.clean(body)
-            except Invalid as error:
-                raise ServiceError(f"oneshot: {error}") from None
-            strength = min(1.0, max(0.0, options["brightness"]))
-            flash = {
-                "color": [channel * strength for channel in parse_color(options["color"])],
-                **{name: options[name] / 1000.0 for name in ("ramp", "hold", "fade")},
-            }
-        flash_virtuals(virtual_id=virtual.id if virtual else ALL_VIRTUALS, flash=flash)
+        tools[tool](body, virtual)
     return succeeded(tool=tool)
+
+
+def tool_oneshot(method, body, virtual):
+    """POST {color, ramp, hold, fade, brightness}: a flash over the virtual's frames (every
+    virtual's, without one); PUT: its flashes end."""
+    flash = None
+    if method == "POST":
+        try:
+            options = FLASH.clean(body)
+        except Invalid as error:
+            raise ServiceError(f"oneshot: {error}") from None
+        strength = min(1.0, max(0.0, options["brightness"]))
+        flash = {
+            "color": [channel * strength for channel in parse_color(options["color"])],
+            **{name: options[name] / 1000.0 for name in ("ramp", "hold", "fade")},
+        }
+    flash_virtuals(virtual_id=virtual.id if virtual else ALL_VIRTUALS, flash=flash)
+
+
+def tool_copy(body, virtual):
+    """{target: [virtual id, ...]}: the virtual's effect set on each target."""
+    target = body.get("target")
+    if target is None:
+        raise ServiceError("Required attribute for copy, target was not provided")
+    if not isinstance(target, list):
+        raise ServiceError("Required attribute for copy, target must be a list")
+    services.virtual_effect_copy(source=virtual, target_ids=target)
+
+
+def tool_force_color(body, virtual):
+    """{color}: one frame of the colour on the virtual's devices (every rendering virtual's,
+    without one), as LedFx's force_color: an effect running paints over it at its next frame."""
+    if body.get("color") is None:
+        raise ServiceError("Required attribute for force_color, color was not provided")
+    try:
+        color = parse_color(body["color"])
+    except ValueError as error:
+        raise ServiceError(f"force_color: {error}") from None
+    flash_virtuals(virtual_id=virtual.id if virtual else ALL_VIRTUALS, flash={"color": list(color), "ramp": 0.0, "hold": 0.0, "fade": 0.0})
+
+
+def tool_calibration(body, virtual):
+    """{mode: "on" | "off"}: the devices show the virtual's segments instead of its effect."""
+    mode = body.get("mode")
+    if mode not in ("on", "off"):
+        raise ServiceError("Required attribute for calibration, mode:on or mode:off expected")
+    services.virtual_calibration_set(virtual=virtual, on=mode == "on")
+
+
+def tool_highlight(body, virtual):
+    """{device, start, stop, flip} (LedFx's names): those pixels of the device in white while
+    the virtual calibrates; {state: false}: the highlight ends."""
+    if not body.get("state", True):
+        services.virtual_highlight_set(virtual=virtual)
+        return
+    start, stop = body.get("start", -1), body.get("stop", -1)
+    if type(start) is not int or type(stop) is not int:
+        raise ServiceError("start and end must be integers")
+    services.virtual_highlight_set(virtual=virtual, device_id=body.get("device"), start=start, stop=stop, flip=bool(body.get("flip", False)))
+
+
+VIRTUAL_TOOLS = {
+    "force_color": tool_force_color,
+    "calibration": tool_calibration,
+    "highlight": tool_highlight,
+    "oneshot": tool_oneshot,
+    "copy": tool_copy,
+}
+EVERY_VIRTUAL_TOOLS = {name: VIRTUAL_TOOLS[name] for name in ("force_color", "oneshot")}
 
 
 @ledfx_endpoint("GET", "POST", bodies={"POST": body(Field("name_to_icon", "object", required=True))})

@@ -245,7 +245,7 @@ def test_the_copy_tool_sets_the_effect_on_the_targets_that_exist(client):
         (True, {"tool": "copy", "target": "one"}, "Required attribute for copy, target must be a list"),
         (True, {"tool": "copy", "target": ["nope", 5]}, "Virtual copy failed, no valid targets"),
         (False, {"tool": "copy", "target": ["one"]}, "Virtual copy failed, no active effect on source virtual"),
-        (True, {"tool": "highlight"}, "Tool highlight is not supported here (tools: copy, oneshot)"),
+        (True, {"tool": "sharpen"}, "Tool sharpen is not in ['force_color', 'calibration', 'highlight', 'oneshot', 'copy']"),
         (True, {}, 'Required attribute "tool" was not provided'),
     ],
 )

@@ -37,8 +37,8 @@ def test_flashes_are_laid_over_the_frame_and_dropped_when_over():
     [
         ("/api/virtuals_tools/strip", {"tool": "oneshot", "ramp": -1}, "oneshot: ramp: must be a number between 0 and 60000 (got -1)"),
         ("/api/virtuals_tools/strip", {"tool": "oneshot", "color": "nope"}, "oneshot: color: "),
-        ("/api/virtuals_tools/strip", {"tool": "copy", "target": ["strip"]}, "copy: PUT it to /api/virtuals_tools/<id> of the virtual to copy from"),
-        ("/api/virtuals_tools", {"tool": "highlight"}, "Tool highlight is not supported here (tools: copy, oneshot)"),
+        ("/api/virtuals_tools/strip", {"tool": "copy", "target": ["strip"]}, "copy: use PUT"),
+        ("/api/virtuals_tools", {"tool": "highlight"}, "Tool highlight is not in ['force_color', 'oneshot']"),
     ],
 )
 def test_a_flash_that_does_not_fit_is_refused(client, path, body, reason):
@@ -49,7 +49,10 @@ def test_a_flash_that_does_not_fit_is_refused(client, path, body, reason):
 
 @pytest.mark.django_db
 def test_the_tools_are_listed(client):
-    assert call(client, "GET", "/api/virtuals_tools")[1]["payload"]["reason"] == "Available tools: copy, oneshot"
+    assert call(client, "GET", "/api/virtuals_tools")[1]["payload"]["reason"] == "Available tools: ['force_color', 'oneshot']"
+    call(client, "POST", "/api/devices", {"type": "dummy", "config": {"name": "Strip", "pixel_count": 10}})
+    tools = "Available tools: ['force_color', 'calibration', 'highlight', 'oneshot', 'copy']"
+    assert call(client, "GET", "/api/virtuals_tools/strip")[1]["payload"]["reason"] == tools
 
 
 @pytest.mark.live
