@@ -57,7 +57,9 @@ async def test_the_ui_streams_its_microphone_and_the_strobe_flashes_with_its_cli
     transport, listener, port = await ddp_listener()
     created = await http("POST", server.http + "/api/devices", json={"type": "ddp", "config": {"name": "Strip", "pixel_count": 30, "ip_address": "127.0.0.1", "port": port}})
     assert created.json()["status"] == "success", created.text
-    strobe = {"type": "strobe", "config": {"color": "#ffffff", "decay": 20.0}}
+    # LedFx's BPM strobe, white, a flash a beat: (1 - phase) ** 2, over 200 for its first tenth
+    white = "linear-gradient(90deg, #ffffff 0%, #ffffff 100%)"
+    strobe = {"type": "strobe", "config": {"gradient": white, "strobe_frequency": "1/1 (.,. )", "strobe_decay": 1.0, "beat_decay": 0.0}}
     assert (await http("POST", server.http + "/api/virtuals/strip/effects", json=strobe)).json()["status"] == "success"
     track = tmp_path / "clicks.wav"
     write_click_track(track)

@@ -33,7 +33,7 @@ async def test_audio_streamed_to_one_process_drives_the_lights_of_a_worker_in_an
     transport, listener, port = await ddp_listener()
     created = await http("POST", first.http + "/api/devices", json={"type": "ddp", "config": {"name": "Strip", "pixel_count": 30, "ip_address": "127.0.0.1", "port": port}})
     assert created.json()["status"] == "success", created.text
-    effect = {"type": "magnitude", "config": {"frequency_range": "mids_power", "color": "#ffffff"}}
+    effect = {"type": "magnitude", "config": {"frequency_range": "Mids", "gradient": "linear-gradient(90deg, #ffffff 0%, #ffffff 100%)"}}
     assert (await http("POST", first.http + "/api/virtuals/strip/effects", json=effect)).json()["status"] == "success"
 
     sock, _ = await ws_connect(second.ws)  # the microphone's client is on the other process
