@@ -6,4 +6,4 @@ class EffectsConfig(AppConfig):
     verbose_name = "Effects, devices and virtuals"
 
     def ready(self):
-        from effects import artnet, audio_effects, ddp, e131, matrix_effects, strip_effects, wled, wled_udp  # noqa: F401 -- register effects and outputs
+        from effects import artnet, audio_effects, ddp, e131, level_effects, matrix_effects, strip_effects, wled, wled_udp  # noqa: F401 -- register effects and outputs

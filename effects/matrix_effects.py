@@ -13,7 +13,7 @@ import logging
 import numpy as np
 
 from effects.audio_effects import FREQUENCY_RANGE, AudioEffect, Impulse, gradient_options, power_of
-from effects.base import register
+from effects.base import gaussian_kernel, register
 from effects.colors import sample_gradient, to_pixels
 from ledfxsite.schema import Field
 
@@ -142,6 +142,7 @@ class Noise2d(MatrixEffect):
         Field("multiplier", "float", 2.0, "Audio multiplier", 0.0, 4.0),
     )
     CELLS_PER_UNIT = 0.6
+    OCTAVES = 1  # more: finer noise added, each an octave up at half the weight
 
     def setup(self):
         super().setup()
@@ -156,11 +157,16 @@ class Noise2d(MatrixEffect):
         scale = self.config["zoom"] * (1.0 + lows) * self.CELLS_PER_UNIT / max(rows, columns)
         drift = 0.5 * self.config["speed"] * t * self.CELLS_PER_UNIT
         y, x = self.grid
-        field = self.noise(
-            self.origin[0] + drift + (x - columns / 2) * scale,
-            self.origin[1] + (drift if rows > 1 else 0.0) + (y - rows / 2) * scale,
-            np.full_like(x, self.origin[2] + drift),
-        )
+        field, total = 0.0, 0.0
+        for octave in range(self.OCTAVES):
+            weight, step = 0.5**octave, 2.0**octave
+            field = field + weight * self.noise(
+                (self.origin[0] + drift + (x - columns / 2) * scale) * step + 17.0 * octave,
+                (self.origin[1] + (drift if rows > 1 else 0.0) + (y - rows / 2) * scale) * step,
+                np.full_like(x, (self.origin[2] + drift) * step),
+            )
+            total += weight
+        field = field / total
         level = ((field * 2.0 - 1.0) * self.config["stretch"] + 1.0) / 2.0
         if self.config["test"]:
             self.live = (t, lows, float(field.min()), float(field.mean()), float(field.max()))
@@ -389,3 +395,190 @@ class DigitalRain2d(MatrixEffect):
             pulse = (features["beat_phase"] + offset) % 1.0
             image[head_rows, column : column + self.line_width] = 255.0 * (0.5 + pulse * 0.5)
         return image
+
+
+@register
+class Smoke2d(Noise2d):
+    """LedFx's smoke: noise2d's drifting noise with four octaves of finer detail (as LedFx's
+    fractal noise), `zoom` across, the lows zooming out, `stretch` for contrast."""
+
+    id = "smoke2d"
+    name = "Smoke"
+    options = (
+        *MATRIX_OPTIONS,
+        *gradient_options(),
+        Field("speed", "float", 1.0, "Speed of movement through noise space", 0.0, 5.0),
+        Field("stretch", "float", 1.5, "Stretch of the noise before mapping to gradient (contrast-like)", 0.5, 3.0),
+        Field("zoom", "float", 2.0, "Zoom density (higher = denser detail)", 0.1, 15.0),
+        Field("impulse_decay", "float", 0.06, "Decay filter applied to the impulse for development", 0.01, 0.3),
+        Field("multiplier", "float", 2.0, "Audio injection multiplier, 0 is none", 0.0, 4.0),
+    )
+    OCTAVES = 4
+
+
+@register
+class Waterfall2d(MatrixEffect):
+    """LedFx's waterfall: a spectrogram falling down the matrix. Each frame the top row (or,
+    with `center`, the middle rows, the waterfall flowing up and down from them) shows
+    `bands` bands of the melbank side by side, coloured along the gradient by their level
+    (their loudest point with max_vs_mean, else their mean); the rows move on one at a
+    time so that a row takes drop_secs from top to bottom (or middle to edge). fade_out
+    darkens the rows as they fall."""
+
+    id = "waterfall2d"
+    name = "Waterfall"
+    options = (
+        *MATRIX_OPTIONS,
+        *gradient_options(),
+        Field("center", "bool", False, "Center the waterfall"),
+        Field("max_vs_mean", "bool", False, "Use max or mean value for bar size"),
+        Field("bands", "int", 16, "Number of frequency bands", 1, 64),
+        Field("drop_secs", "float", 3.0, "Seconds for the waterfall to drop from the top to bottom of the matrix", 0.1, 10.0),
+        Field("fade_out", "float", 0.0, "Fade out the waterfall effect", 0.0, 1.0),
+    )
+
+    def setup(self):
+        super().setup()
+        rows, columns = self.draw_shape
+        self.bands = min(self.config["bands"], columns)
+        self.history = np.zeros((rows, columns, 3))
+        self.middle = max(1, rows // 2)
+        self.tick = self.config["drop_secs"] / rows * (2 if self.config["center"] else 1)
+        self.owed_ticks = 0.0
+        distance = np.abs(np.arange(rows) - self.middle) * 2 if self.config["center"] else np.arange(rows)
+        self.fade = np.clip(1.0 - distance / self.middle * self.config["fade_out"], 0.0, 1.0)[:, None, None]
+        self.band_of_column = np.minimum(np.arange(columns) * self.bands // columns, self.bands - 1)
+
+    def move_on(self, ticks):
+        rows = self.draw_shape[0]
+        for _ in range(min(ticks, rows)):
+            if not self.config["center"]:
+                self.history[1:] = self.history[:-1].copy()
+            else:
+                self.history[self.middle + 1 :] = self.history[self.middle : -1].copy()
+                self.history[: self.middle - 1] = self.history[1 : self.middle].copy()
+
+    def draw(self, t):
+        levels = np.clip(self.melbank_over(self.features(t), self.pixel_count), 0.0, 1.0)
+        bands = np.array_split(levels, self.bands)
+        volumes = np.array([band.max() if self.config["max_vs_mean"] else band.mean() for band in bands])
+        self.owed_ticks += self.elapsed(t) / self.tick
+        ticks = int(self.owed_ticks)
+        self.owed_ticks -= ticks
+        self.move_on(ticks)
+        row = self.gradient_at(volumes, t)[self.band_of_column]
+        if self.config["center"]:
+            self.history[self.middle] = row
+            if self.draw_shape[0] % 2 == 0:
+                self.history[self.middle - 1] = row
+        else:
+            self.history[0] = row
+        return self.history * self.fade
+
+
+@register
+class Concentric(MatrixEffect):
+    """LedFx's concentric: rings of the gradient spreading from the centre (inwards with
+    `invert`), a cycle of the gradient from the centre to the corners (gradient_scale: a
+    ring that many times wider; stretch_height: ellipses), moving idle_speed cycles a
+    second plus the power of `frequency_range` x power_multiplier x 12. center_smoothing
+    blurs the centre's point."""
+
+    id = "concentric"
+    name = "Concentric"
+    options = (
+        *MATRIX_OPTIONS,
+        *gradient_options(),
+        Field("frequency_range", "choice", "Lows (beat+bass)", "Frequency range for beat detection", choices=FREQUENCY_RANGE.choices),
+        Field("invert", "bool", False, "Invert propagation direction"),
+        Field("power_multiplier", "float", 0.5, "Frequency range's power multiplier", 0.0, 1.0),
+        Field("gradient_scale", "float", 1.0, "Scales the gradient", 0.1, 10.0),
+        Field("stretch_height", "float", 1.0, "Stretches the gradient vertically", 0.1, 5.0),
+        Field("center_smoothing", "float", 0.5, "Soften the center point", 0.0, 5.0),
+        Field("idle_speed", "float", 1.0, "Idle motion speed", 0.0, 1.0),
+    )
+
+    def setup(self):
+        super().setup()
+        rows, columns = self.draw_shape
+        y, x = self.grid
+        centre_x, centre_y = (columns - 1) / 2, (rows - 1) / 2
+        scale, stretch = self.config["gradient_scale"], self.config["stretch_height"]
+        distance = np.hypot((x - centre_x) / scale, (y - centre_y) / scale / stretch)
+        if self.config["center_smoothing"] > 0:
+            distance = blurred(distance, self.config["center_smoothing"])
+        farthest = np.hypot(centre_x, centre_y / stretch)
+        if farthest > 0:
+            distance = distance / farthest
+        self.distance = np.clip(distance, 0.0, 1.0) ** 0.9
+        self.offset = 0.0
+
+    def draw(self, t):
+        power = power_of(self.features(t), self.config["frequency_range"]) * self.config["power_multiplier"] * 12.0
+        self.offset = (self.offset + (power + self.config["idle_speed"]) * self.elapsed(t)) % 1.0
+        shift = self.offset if self.config["invert"] else -self.offset
+        return self.gradient_at((self.distance + shift) % 1.0, t)
+
+
+def blurred(image, sigma):
+    """A 2-D array blurred by a Gaussian of `sigma` pixels, rows then columns (edges kept by
+    repeating them)."""
+    for axis in (0, 1):
+        if image.shape[axis] > 1:
+            kernel = gaussian_kernel(sigma, 2 * image.shape[axis] - 1)
+            radius = len(kernel) // 2
+            padded = np.pad(image, [(radius, radius) if index == axis else (0, 0) for index in (0, 1)], mode="edge")
+            image = np.apply_along_axis(lambda line: np.convolve(line, kernel, mode="valid"), axis, padded)
+    return image
+
+
+def sin8(angle):
+    """WLED's sin8: a sine of period 255 in 0..255, of whole angles (wrapping at 256)."""
+    return np.floor(127.5 + 127.5 * np.sin(2 * np.pi * np.mod(np.floor(angle), 256) / 255))
+
+
+def cos8(angle):
+    return np.floor(127.5 + 127.5 * np.cos(2 * np.pi * np.mod(np.floor(angle), 256) / 255))
+
+
+@register
+class PlasmaWled2d(MatrixEffect):
+    """LedFx's port of WLED's "Hiphotic" plasma, coloured along the gradient: the level of
+    a pixel is sin8(cos8(row x stretch_horizontal / 16 + a / 3) + sin8(column x
+    stretch_vertical / 16 + a / 4) + 2a), a moving 1000 / (speed + 1) a second; with
+    speed_multiplication above 0 it moves only as the power of `frequency_range` (x 2 x
+    speed_multiplication) pushes it, so it stands still in silence, as LedFx's does. The
+    power also shrinks the stretches (x size_multiplication / 3)."""
+
+    id = "plasmawled"
+    name = "PlasmaWled2d"
+    options = (
+        *MATRIX_OPTIONS,
+        *gradient_options(),
+        FREQUENCY_RANGE,
+        Field("speed", "int", 128, "Speed multiplier", 0, 255),
+        Field("stretch_horizontal", "int", 128, "Smaller is less block in horizontal dimension", 0, 255),
+        Field("stretch_vertical", "int", 128, "Smaller is less block in vertical dimension", 0, 255),
+        Field("size_multiplication", "float", 0.4, "Sound to size multiplier", 0.0, 1.0),
+        Field("speed_multiplication", "float", 0.4, "Sound to speed multiplier", 0.0, 1.0),
+    )
+    PUSHES_PER_SECOND = 60.0  # LedFx pushes once a frame, at its 60 fps
+
+    def setup(self):
+        super().setup()
+        self.pushed = 0.0
+
+    def draw(self, t):
+        power = power_of(self.features(t), self.config["frequency_range"]) * 2.0
+        size = power * self.config["size_multiplication"]
+        if self.config["speed_multiplication"] > 0:
+            self.pushed += power * self.config["speed_multiplication"] * self.PUSHES_PER_SECOND * self.elapsed(t)
+            milliseconds = self.pushed * 1000.0
+        else:
+            milliseconds = t * 1000.0
+        a = milliseconds / (self.config["speed"] + 1)
+        horizontal = max(0.01, self.config["stretch_horizontal"] * (1.0 - size / 3.0))
+        vertical = max(0.01, self.config["stretch_vertical"] * (1.0 - size / 3.0))
+        y, x = self.grid
+        level = sin8(cos8(y * horizontal / 16 + a / 3) + sin8(x * vertical / 16 + a / 4) + 2 * a) / 255.0
+        return self.gradient_at(level, t)

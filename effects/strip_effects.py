@@ -1,5 +1,8 @@
 """1-D effects: each pixel's colour from its position along the strip and the time."""
 
+import collections
+import time
+
 import numpy as np
 
 from effects.base import Effect, register
@@ -214,3 +217,70 @@ class Pixels(StripEffect):
         pixels = np.zeros((count, 3))
         pixels[start : min((done + 1) * step, count)] = parse_color(self.config["pixel_color"])
         return to_pixels(pixels)
+
+
+@register
+class Metro(StripEffect):
+    """LedFx's metro, a diagnostic: every pulse_period seconds of the wall clock (so that
+    every virtual, on every worker, flashes at once) a flash of flash_color for pulse_ratio
+    of the period, lighting a pattern that changes each period over `steps` periods: the
+    whole strip, then 1, 2, 4, 8, 16 blocks, each the first half of its share less one
+    pixel. With `capture` (LedFx graphs its timing) general_diag reports, once a second,
+    the gaps between frames and the worker's CPU use, sampled every cpu_secs."""
+
+    id = "metro"
+    name = "Metro"
+    options = (
+        Field("pulse_period", "int", 1, "Time between flash in seconds", 1, 10),
+        Field("pulse_ratio", "float", 0.3, "Flash to blank ratio", 0.1, 0.9),
+        Field("steps", "int", 4, "Steps of pattern division to loop", 1, 6),
+        Field("flash_color", "color", "#FFFFFF", "Flash color"),
+        Field("capture", "bool", True, "Report frame timing and CPU use in general_diag"),
+        Field("cpu_secs", "float", 1.0, "Window over which to measure CPU usage", 0.1, 1.0),
+    )
+    clock = staticmethod(time.time)
+
+    def setup(self):
+        super().setup()
+        self.color = np.array(parse_color(self.config["flash_color"]), dtype=np.float64)
+        self.frame_times = collections.deque(maxlen=1000)
+        self.cpu_mark = (time.process_time(), time.monotonic())
+        self.cpu_samples = []
+
+    def lit(self, step):
+        """Which pixels a flash lights in the step-th period of the pattern."""
+        lit = np.zeros(self.pixel_count, dtype=bool)
+        if step == 0:
+            lit[:] = True
+            return lit
+        chunk = self.pixel_count // 2 ** (step - 1)
+        if chunk:
+            for start in range(0, chunk * 2 ** (step - 1), chunk):
+                lit[start : start + max(1, chunk // 2 - 1)] = True
+        return lit
+
+    def render(self, t):
+        now = self.clock()
+        if self.config["capture"]:
+            self.sample_timing(now)
+        period = self.config["pulse_period"]
+        if now % period > period * self.config["pulse_ratio"]:
+            return to_pixels(np.zeros((self.pixel_count, 3)))
+        step = int(now // period) % self.config["steps"]
+        return to_pixels(self.lit(step)[:, None] * self.color)
+
+    def sample_timing(self, now):
+        self.frame_times.append(now)
+        cpu, wall = time.process_time(), time.monotonic()
+        if wall - self.cpu_mark[1] >= self.config["cpu_secs"]:
+            self.cpu_samples.append(100.0 * (cpu - self.cpu_mark[0]) / (wall - self.cpu_mark[1]))
+            self.cpu_mark = (cpu, wall)
+
+    def diagnostics(self):
+        if not self.config["capture"] or len(self.frame_times) < 2:
+            return None
+        gaps = np.diff(list(self.frame_times)) * 1000.0
+        cpu = " ".join(f"{sample:.0f}" for sample in self.cpu_samples) or "-"
+        self.frame_times = collections.deque([self.frame_times[-1]], maxlen=1000)
+        self.cpu_samples = []
+        return f"Metro: {gaps.size} frames, gaps min {gaps.min():.1f} mean {gaps.mean():.1f} max {gaps.max():.1f} ms\nCPU % every {self.config['cpu_secs']:g} s: {cpu}"

@@ -9,9 +9,9 @@ from effects.audio_effects import SILENCE, AudioDiagnostics, AudioFeed, Energy, 
 from effects.base import EFFECTS
 from ledfxsite.audio import AudioAnalyser
 
-AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix", "bar", "scan")
+AUDIO_EFFECTS = ("energy", "magnitude", "wavelength", "scroll", "strobe", "bands_matrix", "bar", "scan", "filter", "hierarchy")
 # LedFx's effects that listen but go on in silence
-DRAWING_IN_SILENCE = ("fire", "noise2d", "plasma2d", "game_of_life", "digitalrain2d")
+DRAWING_IN_SILENCE = ("fire", "noise2d", "smoke2d", "plasma2d", "game_of_life", "digitalrain2d", "waterfall2d", "concentric", "plasmawled")
 
 
 def test_the_energy_bars_grow_with_their_melbank_thirds():
@@ -56,7 +56,7 @@ def test_some_effects_draw_in_silence(effect_type):
     effect.audio = SILENCE
     frames = [effect.render(t) for t in np.arange(0.0, 3.0, 1 / 62)]
     assert frames[-1].any()
-    if effect_type != "game_of_life":  # its generations wait for sound, as in LedFx
+    if effect_type not in ("game_of_life", "waterfall2d", "plasmawled"):  # as in LedFx, they wait for sound
         assert len({frame.tobytes() for frame in frames}) > 1
 
 
@@ -190,3 +190,74 @@ def test_bar_moves_along_its_gradient_every_second_beat():
 def test_bar_skips_odd_or_even_beats(skip, shown):
     frames = bar_frames({"beat_skip": skip, "mode": "in-out", "ease_method": "linear"}, [(True, 0.8)] * 4)
     assert [frame.any() for frame in frames] == shown
+
+
+def first_pixel(effect, t, **features):
+    effect.audio = {**SILENCE, **features}
+    return effect.render(t)[0].tolist()
+
+
+def test_filter_lights_the_strip_as_bright_as_its_band_boosted_or_not():
+    assert first_pixel(EFFECTS["filter"](rows=1, columns=4), 0.0, lows_power=0.5) == [127, 0, 0]
+    boosted = EFFECTS["filter"](rows=1, columns=4, config={"boost": 1.0, "frequency_range": "High"})
+    assert first_pixel(boosted, 0.0, high_power=0.5) == [239, 0, 0]  # 1 - 0.5 ** 4 = 0.9375
+    gradient = EFFECTS["filter"](rows=1, columns=4, config={"use_gradient": True, "gradient": "#0000ff, #ff0000"})
+    assert first_pixel(gradient, 0.0, lows_power=1.0) == [0, 0, 255]  # its start, without roll_speed
+
+
+def test_hierarchy_follows_the_leading_band_after_switch_time():
+    effect = EFFECTS["hierarchy"](rows=1, columns=4)
+    assert first_pixel(effect, 0.0, lows_power=0.5) == [127, 0, 0]
+    assert first_pixel(effect, 0.05, mids_power=0.5) == [0, 0, 0]  # the lows still lead, quiet
+    assert first_pixel(effect, 0.2, mids_power=0.5) == [0, 127, 0]
+    assert first_pixel(effect, 0.25, high_power=0.4) == [0, 0, 0]  # the mids still lead
+    assert first_pixel(effect, 0.35, high_power=0.4) == [0, 0, 102]
+
+
+def test_the_vu_meter_bar_and_its_peak_and_quiet_marks():
+    effect = EFFECTS["vumeter"](rows=1, columns=100)
+
+    def runs(volume):
+        effect.audio = {**SILENCE, "volume": volume}
+        frame = effect.render(0.0)
+        return [index for index in range(1, 100) if frame[index].tolist() != frame[index - 1].tolist()], frame
+
+    edges, frame = runs(0.5)
+    # blue to 20 (LedFx's quiet level), green to 50; both marks at 49 (peak 0.495, quietest 0.505)
+    assert edges == [20, 49, 50] and frame[0].tolist() == [0, 0, 255] and frame[49].tolist() == [255, 255, 255]
+    edges, frame = runs(0.9)
+    # red from 80 (max_volume) to 90; peak 0.896 at 89; quietest 1 - 0.4555 just under 54
+    assert edges == [20, 53, 54, 80, 89, 90] and frame[53].tolist() == frame[89].tolist() == [255, 255, 255]
+    assert frame[80].tolist() == [255, 0, 0] and frame[89:].tolist() == [[255, 255, 255]] + [[0, 0, 0]] * 10
+
+
+def test_the_waterfall_moves_a_row_down_every_drop_secs_over_the_rows():
+    effect = EFFECTS["waterfall2d"](rows=4, columns=4, config={"drop_secs": 0.4, "gradient": "#ff0000, #0000ff", "bands": 2})
+    effect.audio = {**SILENCE, "melbank": [1.0] * 24}
+    effect.render(0.0)
+    effect.audio = SILENCE
+    frame = effect.render(0.1).reshape(4, 4, 3)
+    assert frame[0].tolist() == [[255, 0, 0]] * 4  # silence: the gradient's start, as in LedFx
+    assert frame[1, :, 2].tolist() == [254] * 4 and frame[1, :, 0].max() <= 1  # the loud row, one down
+    assert not frame[2:].any()
+
+
+def test_concentric_rings_go_round_once_a_second_at_idle_speed():
+    effect = EFFECTS["concentric"](rows=8, columns=8)
+    effect.audio = SILENCE
+    first, half, whole = effect.render(0.0), effect.render(0.5), effect.render(1.0)
+    assert np.array_equal(first, whole) and not np.array_equal(first, half)
+    still = EFFECTS["concentric"](rows=8, columns=8, config={"idle_speed": 0.0})
+    still.audio = SILENCE
+    assert np.array_equal(still.render(0.0), still.render(0.5))
+
+
+def test_plasmawled_is_pushed_by_sound_or_runs_from_time_without_speed_multiplication():
+    pushed = EFFECTS["plasmawled"](rows=8, columns=8)
+    pushed.audio = SILENCE
+    assert np.array_equal(pushed.render(0.0), pushed.render(0.5))
+    pushed.audio = {**SILENCE, "lows_power": 0.5}
+    assert not np.array_equal(pushed.render(0.6), pushed.render(0.7))
+    timed = EFFECTS["plasmawled"](rows=8, columns=8, config={"speed_multiplication": 0.0})
+    timed.audio = SILENCE
+    assert not np.array_equal(timed.render(0.0), timed.render(0.5))

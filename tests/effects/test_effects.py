@@ -16,14 +16,20 @@ TIMES = [i / 62 for i in range(40)]
 
 def frames(effect_id, rows, columns, seed=3, config=None):
     effect = EFFECTS[effect_id](rows=rows, columns=columns, config=config or {}, seed=seed)
-    return [effect.render(t) for t in TIMES]
+    rendered = []
+    for t in TIMES:
+        effect.clock = lambda t=t: 1000.0 + t  # metro follows the wall clock: here, the frames' times
+        rendered.append(effect.render(t))
+    return rendered
 
 
-def test_the_ten_effects_are_registered():
-    assert {
-        "rainbow", "gradient", "singleColor", "scan", "fire", "twinkle",
-        "noise2d", "plasma2d", "game_of_life", "digitalrain2d",
-    } <= set(EFFECTS)
+def test_the_effects_are_registered():
+    assert set(EFFECTS) == {
+        "rainbow", "gradient", "singleColor", "fade", "random_flash", "pixels", "metro", "twinkle",
+        "energy", "magnitude", "wavelength", "scroll", "strobe", "bar", "scan", "fire", "bands_matrix",
+        "filter", "hierarchy", "vumeter",
+        "noise2d", "smoke2d", "plasma2d", "plasmawled", "game_of_life", "digitalrain2d", "waterfall2d", "concentric",
+    }
 
 
 @pytest.mark.parametrize("effect_id", sorted(EFFECTS))
@@ -393,3 +399,32 @@ def test_a_gradient_rolls_by_gradient_roll_pixels_a_step():
     gradient = EFFECTS["gradient"](rows=1, columns=10, config={"gradient": "#000000, #ffffff", "gradient_roll": 1.0})
     assert int(gradient.render(0.0)[0, 0]) == 12  # pixel 0's centre, 0.05 along: 0.05 x 255
     assert int(gradient.render(0.5)[0, 0]) == 140  # 10 steps a second, a pixel each: half the strip on, 0.55 along
+
+
+def metro_at(metro, now):
+    metro.clock = lambda: now
+    return np.flatnonzero(metro.render(0.0)[:, 0]).tolist()
+
+
+def test_metro_flashes_its_pattern_for_pulse_ratio_of_each_period():
+    metro = EFFECTS["metro"](rows=1, columns=20, config={"steps": 6})
+    patterns = [metro_at(metro, 1200.0 + step) for step in range(6)]  # 1200 s is step 0 of 6
+    assert patterns == [list(range(20)), list(range(9)), [0, 1, 2, 3, 10, 11, 12, 13], [0, 5, 10, 15], list(range(0, 16, 2)), list(range(16))]
+    assert metro_at(metro, 1200.3) == list(range(20)) and metro_at(metro, 1200.31) == []
+
+
+def test_metro_with_a_longer_period_flashes_its_ratio_of_it():
+    metro = EFFECTS["metro"](rows=1, columns=4, config={"pulse_period": 2, "pulse_ratio": 0.5, "steps": 1})
+    assert metro_at(metro, 1001.0) == [0, 1, 2, 3] and metro_at(metro, 1001.01) == [] and metro_at(metro, 1002.0) == [0, 1, 2, 3]
+
+
+def test_metro_capture_reports_the_gaps_between_frames_once():
+    metro = EFFECTS["metro"](rows=1, columns=4)
+    for now in (10.0, 10.016, 10.05):
+        metro_at(metro, now)
+    assert metro.diagnostics().splitlines()[0] == "Metro: 2 frames, gaps min 16.0 mean 25.0 max 34.0 ms"
+    assert metro.diagnostics() is None  # reported: only the last frame is left
+    quiet = EFFECTS["metro"](rows=1, columns=4, config={"capture": False})
+    for now in (10.0, 10.016):
+        metro_at(quiet, now)
+    assert quiet.diagnostics() is None
