@@ -149,6 +149,7 @@ def synthetic(t, previous_t):
     return {"volume": 0.7, **levels, "melbank": melbank, "onset": beat, "beat": beat, "bpm": 120.0, "beat_phase": phase}
 
 
+SOFT_BLUR = Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0)  # the default of several of LedFx's effects
 # LedFx's choice of the power an effect follows, and the feature each one is.
 FREQUENCY_RANGES = {"Beat": "beat_power", "Bass": "bass_power", "Lows (beat+bass)": "lows_power", "Mids": "mids_power", "High": "high_power"}
 FREQUENCY_RANGE = Field("frequency_range", "choice", "Lows (beat+bass)", "Frequency range for the beat detection", choices=tuple(FREQUENCY_RANGES))
@@ -304,7 +305,7 @@ class Wavelength(AudioEffect):
 
     id = "wavelength"
     name = "Wavelength"
-    options = (*gradient_options(), Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0))
+    options = (*gradient_options(), SOFT_BLUR)
 
     def render(self, t):
         values = self.melbank_over(self.features(t), self.pixel_count)
@@ -320,7 +321,7 @@ class Scroll(AudioEffect):
     id = "scroll"
     name = "Scroll"
     options = (
-        Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0),
+        SOFT_BLUR,
         Field("mirror", "bool", True, "Mirror the effect"),
         Field("speed", "int", 3, "Speed of the effect", 1, 10),
         Field("decay", "float", 0.97, "Decay rate of the scroll", 0.8, 1.0),
@@ -497,7 +498,7 @@ class Scan(AudioEffect):
     options = (
         *MODULATION,
         *gradient_options(),
-        Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0),
+        SOFT_BLUR,
         Field("bounce", "bool", True, "bounce the scan"),
         Field("scan_width", "int", 30, "Width of scan eye in %", 1, 100),
         Field("speed", "int", 50, "Scan base % per second", 0, 100),

@@ -33,6 +33,7 @@ MATRIX_OPTIONS = (
         choices=("additive", "overwrite"),
     ),
 )
+NOISE_IMPULSE_DECAY = Field("impulse_decay", "float", 0.06, "Decay filter applied to the impulse for development", 0.01, 0.3)
 # The test pattern's lines from each corner to the centre, as LedFx draws them.
 TEST_LINE_COLORS = {(0, 0): (255, 0, 0), (0, -1): (0, 0, 255), (-1, 0): (0, 255, 0), (-1, -1): (255, 255, 255)}
 
@@ -138,7 +139,7 @@ class Noise2d(MatrixEffect):
         Field("intensity", "int", 128, "Intensity of the effect (LedFx's; it has no effect there either)", 0, 255),
         Field("stretch", "float", 1.5, "Stretch of the effect", 0.5, 1.5),
         Field("zoom", "float", 2.0, "Zoom density", 0.5, 20.0),
-        Field("impulse_decay", "float", 0.06, "Decay filter applied to the impulse for development", 0.01, 0.3),
+        NOISE_IMPULSE_DECAY,
         Field("multiplier", "float", 2.0, "Audio multiplier", 0.0, 4.0),
     )
     CELLS_PER_UNIT = 0.6
@@ -410,7 +411,7 @@ class Smoke2d(Noise2d):
         Field("speed", "float", 1.0, "Speed of movement through noise space", 0.0, 5.0),
         Field("stretch", "float", 1.5, "Stretch of the noise before mapping to gradient (contrast-like)", 0.5, 3.0),
         Field("zoom", "float", 2.0, "Zoom density (higher = denser detail)", 0.1, 15.0),
-        Field("impulse_decay", "float", 0.06, "Decay filter applied to the impulse for development", 0.01, 0.3),
+        NOISE_IMPULSE_DECAY,
         Field("multiplier", "float", 2.0, "Audio injection multiplier, 0 is none", 0.0, 4.0),
     )
     OCTAVES = 4
