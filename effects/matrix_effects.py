@@ -97,7 +97,7 @@ class MatrixEffect(AudioEffect):
 
 class ValueNoise:
     """Seeded 3-D value noise in 0..1: random values on an integer lattice, smoothly
-    interpolated between its eight nearest points."""
+    interpolated between its eight nearest points; x, y and z broadcast together."""
 
     def __init__(self, random):
         self.permutation = np.concatenate([random.permutation(256)] * 2)
@@ -157,14 +157,15 @@ class Noise2d(MatrixEffect):
         rows, columns = self.draw_shape
         scale = self.config["zoom"] * (1.0 + lows) * self.CELLS_PER_UNIT / max(rows, columns)
         drift = 0.5 * self.config["speed"] * t * self.CELLS_PER_UNIT
-        y, x = self.grid
+        # a column of y and a row of x: what depends on one axis is computed once for it
+        x, y = np.arange(columns, dtype=np.float64)[None, :], np.arange(rows, dtype=np.float64)[:, None]
         field, total = 0.0, 0.0
         for octave in range(self.OCTAVES):
             weight, step = 0.5**octave, 2.0**octave
             field = field + weight * self.noise(
                 (self.origin[0] + drift + (x - columns / 2) * scale) * step + 17.0 * octave,
                 (self.origin[1] + (drift if rows > 1 else 0.0) + (y - rows / 2) * scale) * step,
-                np.full_like(x, (self.origin[2] + drift) * step),
+                np.array((self.origin[2] + drift) * step),
             )
             total += weight
         field = field / total
