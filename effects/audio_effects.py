@@ -143,7 +143,7 @@ def synthetic(t, previous_t):
     phase = (t * 2.0) % 1.0
     pulse = math.exp(-6.0 * phase)
     centre = (math.sin(t * 0.5) * 0.5 + 0.5) * (MEL_BANDS - 1)
-    melbank = [round(pulse * math.exp(-0.5 * ((band - centre) / 3.0) ** 2), 4) for band in range(MEL_BANDS)]
+    melbank = np.round(pulse * np.exp(-0.5 * ((np.arange(MEL_BANDS) - centre) / 3.0) ** 2), 4).tolist()
     levels = {"lows_power": pulse, "beat_power": pulse, "bass_power": pulse * 0.8, "mids_power": 0.5 + 0.3 * math.sin(t), "high_power": 0.4 + 0.3 * math.sin(t * 1.7)}
     beat = previous_t is not None and math.floor(t * 2.0) > math.floor(previous_t * 2.0)
     return {"volume": 0.7, **levels, "melbank": melbank, "onset": beat, "beat": beat, "bpm": 120.0, "beat_phase": phase}
@@ -153,6 +153,7 @@ SOFT_BLUR = Field("blur", "float", 3.0, "Amount to blur the effect", 0.0, 10.0) 
 # LedFx's choice of the power an effect follows, and the feature each one is.
 FREQUENCY_RANGES = {"Beat": "beat_power", "Bass": "bass_power", "Lows (beat+bass)": "lows_power", "Mids": "mids_power", "High": "high_power"}
 FREQUENCY_RANGE = Field("frequency_range", "choice", "Lows (beat+bass)", "Frequency range for the beat detection", choices=tuple(FREQUENCY_RANGES))
+GRADIENT_TABLE = 1024
 ROLL_FRAMES_PER_SECOND = 60.0  # LedFx rolls a gradient `gradient_roll` pixels a frame, at its 60 fps
 # The melbank's band centres (for sources sampled at 30 kHz and more; the top is lower below).
 MEL_CENTRES = mel_to_hz(np.linspace(mel(MIN_FREQUENCY), mel(MAX_FREQUENCY), MEL_BANDS + 2))[1:-1]
@@ -202,12 +203,15 @@ class AudioEffect(Effect):
         self.synthetic_t = None
         self.melbank_bands = bands_within(*self.frequencies)
         self.gradient_stops = parse_gradient(self.config["gradient"]) if "gradient" in self.config else None
+        if self.gradient_stops is not None:
+            self.gradient_table = sample_gradient(*self.gradient_stops, np.arange(GRADIENT_TABLE) / GRADIENT_TABLE)
 
     def gradient_at(self, positions, t):
-        """Colours of the gradient at positions 0..1, rolled along by gradient_roll pixels a
-        frame at LedFx's frame rate."""
+        """Colours of the gradient at positions 0..1 (from a table of GRADIENT_TABLE steps, as
+        LedFx's), rolled along by gradient_roll pixels a frame at LedFx's frame rate."""
         shift = self.config["gradient_roll"] * ROLL_FRAMES_PER_SECOND * t / self.pixel_count
-        return sample_gradient(*self.gradient_stops, np.clip(positions, 0.0, 0.999) - shift)
+        steps = ((np.clip(positions, 0.0, 0.999) - shift) % 1.0 * GRADIENT_TABLE).astype(np.int64)
+        return self.gradient_table[steps]
 
     def features(self, t):
         """The frame's audio features (one call per frame): the input's, or synthetic ones."""

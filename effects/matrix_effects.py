@@ -104,19 +104,18 @@ class ValueNoise:
         self.values = random.random(256)
 
     def __call__(self, x, y, z):
-        p = self.permutation
+        p, values = self.permutation, self.values
         ix, iy, iz = (np.floor(a).astype(np.int64) for a in (x, y, z))
         u, v, w = (smoothstep(a - i) for a, i in ((x, ix), (y, iy), (z, iz)))
-
-        def corner(dx, dy, dz):
-            return self.values[p[p[p[(ix + dx) & 255] + ((iy + dy) & 255)] + ((iz + dz) & 255)]]
-
-        def along_x(dy, dz):
-            return corner(0, dy, dz) * (1 - u) + corner(1, dy, dz) * u
-
-        near = along_x(0, 0) * (1 - v) + along_x(1, 0) * v
-        far = along_x(0, 1) * (1 - v) + along_x(1, 1) * v
-        return near * (1 - w) + far * w
+        # the lattice hash of each (x, y) corner, then of its two z neighbours
+        xy = {(dx, dy): p[p[(ix + dx) & 255] + ((iy + dy) & 255)] for dx in (0, 1) for dy in (0, 1)}
+        planes = []
+        for dz in (0, 1):
+            corner = {key: values[p[hashes + ((iz + dz) & 255)]] for key, hashes in xy.items()}
+            near = corner[0, 0] + (corner[1, 0] - corner[0, 0]) * u
+            far = corner[0, 1] + (corner[1, 1] - corner[0, 1]) * u
+            planes.append(near + (far - near) * v)
+        return planes[0] + (planes[1] - planes[0]) * w
 
 
 def smoothstep(f):
