@@ -143,7 +143,7 @@ def synthetic(t, previous_t):
     phase = (t * 2.0) % 1.0
     pulse = math.exp(-6.0 * phase)
     centre = (math.sin(t * 0.5) * 0.5 + 0.5) * (MEL_BANDS - 1)
-    melbank = np.round(pulse * np.exp(-0.5 * ((np.arange(MEL_BANDS) - centre) / 3.0) ** 2), 4).tolist()
+    melbank = [round(pulse * math.exp(-0.5 * ((band - centre) / 3.0) ** 2), 4) for band in range(MEL_BANDS)]
     levels = {"lows_power": pulse, "beat_power": pulse, "bass_power": pulse * 0.8, "mids_power": 0.5 + 0.3 * math.sin(t), "high_power": 0.4 + 0.3 * math.sin(t * 1.7)}
     beat = previous_t is not None and math.floor(t * 2.0) > math.floor(previous_t * 2.0)
     return {"volume": 0.7, **levels, "melbank": melbank, "onset": beat, "beat": beat, "bpm": 120.0, "beat_phase": phase}
@@ -209,8 +209,10 @@ class AudioEffect(Effect):
     def gradient_at(self, positions, t):
         """Colours of the gradient at positions 0..1 (from a table of GRADIENT_TABLE steps, as
         LedFx's), rolled along by gradient_roll pixels a frame at LedFx's frame rate."""
-        shift = self.config["gradient_roll"] * ROLL_FRAMES_PER_SECOND * t / self.pixel_count
-        steps = ((np.clip(positions, 0.0, 0.999) - shift) % 1.0 * GRADIENT_TABLE).astype(np.int64)
+        steps = np.clip(positions * GRADIENT_TABLE, 0, GRADIENT_TABLE - 1).astype(np.int64)
+        if self.config["gradient_roll"]:
+            shift = self.config["gradient_roll"] * ROLL_FRAMES_PER_SECOND * t / self.pixel_count
+            steps = (steps - int(shift * GRADIENT_TABLE)) % GRADIENT_TABLE
         return self.gradient_table[steps]
 
     def features(self, t):

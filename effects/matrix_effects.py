@@ -104,18 +104,19 @@ class ValueNoise:
         self.values = random.random(256)
 
     def __call__(self, x, y, z):
-        p, values = self.permutation, self.values
+        p = self.permutation
         ix, iy, iz = (np.floor(a).astype(np.int64) for a in (x, y, z))
         u, v, w = (smoothstep(a - i) for a, i in ((x, ix), (y, iy), (z, iz)))
-        # the lattice hash of each (x, y) corner, then of its two z neighbours
-        xy = {(dx, dy): p[p[(ix + dx) & 255] + ((iy + dy) & 255)] for dx in (0, 1) for dy in (0, 1)}
-        planes = []
-        for dz in (0, 1):
-            corner = {key: values[p[hashes + ((iz + dz) & 255)]] for key, hashes in xy.items()}
-            near = corner[0, 0] + (corner[1, 0] - corner[0, 0]) * u
-            far = corner[0, 1] + (corner[1, 1] - corner[0, 1]) * u
-            planes.append(near + (far - near) * v)
-        return planes[0] + (planes[1] - planes[0]) * w
+        # the eight corners in one go, indexed [dz, dy, dx, ...]: the hash p[p[p[x] + y] + z]
+        hashed_x = p[(ix + STEP.reshape(2, 1, 1)) & 255]
+        hashed_xy = p[hashed_x + ((iy + STEP.reshape(2, 1, 1, 1)) & 255)]
+        corners = self.values[p[hashed_xy + ((iz + STEP.reshape(2, 1, 1, 1, 1)) & 255)]]
+        along_x = corners[:, :, 0] + (corners[:, :, 1] - corners[:, :, 0]) * u
+        along_y = along_x[:, 0] + (along_x[:, 1] - along_x[:, 0]) * v
+        return (along_y[0] + (along_y[1] - along_y[0]) * w).reshape(np.broadcast(x, y, z).shape)
+
+
+STEP = np.array([0, 1])  # a lattice step along one axis
 
 
 def smoothstep(f):

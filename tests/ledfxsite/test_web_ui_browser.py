@@ -203,3 +203,23 @@ async def test_with_authentication_on_the_ui_shows_the_login_page_then_works(liv
         assert "LedFx-Core" not in text and "No LedFx" not in text
         assert browser.errors == []
         await ui.screenshot(path=ARTIFACTS / "auth-logged-in.png")
+
+
+async def test_editing_a_virtuals_segments_in_the_ui_calibrates_it_while_the_editor_is_open(browser, ui_server):
+    from effects.models import Virtual
+
+    halves = {"config": {"name": "Halves"}, "segments": [[MATRIX, 0, 511, False], [MATRIX, 512, 1023, True]]}
+    assert (await http("POST", ui_server.http + "/api/virtuals", json=halves)).json()["status"] == "success"
+    await http("POST", ui_server.http + "/api/virtuals/halves/effects", json={"type": "rainbow", "config": {}})
+
+    async def calibrating(expected):
+        return (await sync_to_async(Virtual.objects.get)(id="halves")).calibrating is expected
+
+    page = await browser.open("#/device/halves")
+    await page.get_by_role("button", name="Edit Virtual").first.click()
+    await wait_until(lambda: calibrating(True), what="calibration on while the segment editor is open")
+    await page.wait_for_timeout(500)
+    await browser.shot(page, "segments-calibrating")
+    await page.keyboard.press("Escape")
+    await wait_until(lambda: calibrating(False), what="calibration off once it is closed")
+    assert browser.errors == []
