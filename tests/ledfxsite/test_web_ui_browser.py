@@ -215,7 +215,8 @@ async def test_editing_a_virtuals_segments_in_the_ui_calibrates_it_while_the_edi
     async def calibrating(expected):
         return (await sync_to_async(Virtual.objects.get)(id="halves")).calibrating is expected
 
-    page = await browser.open("#/device/halves")
+    page = await browser.open("#/devices")
+    await page.locator(".MuiCard-root", has_text="Halves").get_by_label("show more").click()
     await page.get_by_role("button", name="Edit Virtual").first.click()
     await wait_until(lambda: calibrating(True), what="calibration on while the segment editor is open")
     await page.wait_for_timeout(500)
