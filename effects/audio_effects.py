@@ -341,6 +341,7 @@ class Scroll(AudioEffect):
     def setup(self):
         super().setup()
         self.trail = np.zeros((self.pixel_count, 3))
+        self.colors = band_colors(self.config)
 
     def render(self, t):
         features = self.features(t)
@@ -349,7 +350,7 @@ class Scroll(AudioEffect):
         intensities[intensities < self.config["threshold"] / self.CUTOFF_DIVISORS] = 0.0
         speed = min(self.config["speed"], self.pixel_count)
         self.trail[speed:] = self.trail[:-speed] * self.config["decay"]
-        self.trail[:speed] = np.clip(intensities @ band_colors(self.config), 0.0, 255.0)
+        self.trail[:speed] = np.clip(intensities @ self.colors, 0.0, 255.0)
         return to_pixels(self.trail)
 
 

@@ -4,7 +4,7 @@ LedFx's names, options, defaults and ranges."""
 
 import numpy as np
 
-from effects.audio_effects import COLOR_HIGH, COLOR_LOWS, COLOR_MIDS, FREQUENCY_RANGE, AudioEffect, Impulse, gradient_options, power_of, rgb
+from effects.audio_effects import COLOR_HIGH, COLOR_LOWS, COLOR_MIDS, FREQUENCY_RANGE, AudioEffect, Impulse, band_colors, gradient_options, power_of, rgb
 from effects.base import register
 from effects.colors import to_pixels
 from ledfxsite.schema import Field
@@ -74,6 +74,7 @@ class Hierarchy(WholeStrip):
 
     def setup(self):
         super().setup()
+        self.lows, self.mids, self.highs = band_colors(self.config)
         self.color = np.zeros(3)
         self.lows_led_at = self.mids_led_at = None
 
@@ -83,13 +84,13 @@ class Hierarchy(WholeStrip):
             self.lows_led_at = self.mids_led_at = t
         level = features["lows_power"]
         if level > config["threshold_lows"]:
-            self.color, self.lows_led_at = rgb(config["color_lows"]), t
+            self.color, self.lows_led_at = self.lows, t
         elif t - self.lows_led_at > config["switch_time"]:
             level = features["mids_power"]
             if level > config["threshold_mids"]:
-                self.color, self.mids_led_at = rgb(config["color_mids"]), t
+                self.color, self.mids_led_at = self.mids, t
             elif t - self.mids_led_at > config["switch_time"]:
-                level, self.color = features["high_power"], rgb(config["color_high"])
+                level, self.color = features["high_power"], self.highs
         return self.lit(self.color, top_end_bias(level, config["brightness_boost"]))
 
 

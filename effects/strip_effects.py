@@ -209,13 +209,17 @@ class Pixels(StripEffect):
         Field("color_blend", "bool", False, "Kept for LedFx's UI"),
     )
 
+    def setup(self):
+        super().setup()
+        self.color = np.array(parse_color(self.config["pixel_color"]), dtype=np.float64)
+
     def render(self, t):
         step, count = self.config["pixels"], self.pixel_count
         laps = -(-count // step)
         done = int(t // self.config["step_period"]) % laps
         start = 0 if self.config["build_up"] else done * step
         pixels = np.zeros((count, 3))
-        pixels[start : min((done + 1) * step, count)] = parse_color(self.config["pixel_color"])
+        pixels[start : min((done + 1) * step, count)] = self.color
         return to_pixels(pixels)
 
 
