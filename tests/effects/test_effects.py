@@ -60,6 +60,12 @@ def test_every_effect_takes_diag(effect_id):
 
 
 @pytest.mark.parametrize("effect_id", sorted(EFFECTS))
+def test_every_effect_takes_ledfxs_advanced_switch(effect_id):
+    # LedFx's UI sends it (its blender presets set "advanced": false)
+    assert EFFECTS[effect_id].validate({"advanced": True})["advanced"] is True
+
+
+@pytest.mark.parametrize("effect_id", sorted(EFFECTS))
 def test_defaults_fill_in_every_option(effect_id):
     cls = EFFECTS[effect_id]
     assert set(cls.validate({})) == {option.name for option in cls.config_schema.fields.values()}
@@ -71,7 +77,7 @@ def test_defaults_fill_in_every_option(effect_id):
         ("rainbow", {"speed": 50}, "speed: must be a number between 0.1 and 20 (got 50)"),
         ("rainbow", {"speed": "fast"}, "speed: must be a number between 0.1 and 20 (got 'fast')"),
         ("rainbow", {"diag": "yes"}, "diag: must be true or false (got 'yes')"),
-        ("rainbow", {"sped": 1}, "sped: unknown key (known keys: speed, frequency, blur, flip, mirror, brightness, background_color, background_brightness, diag)"),
+        ("rainbow", {"sped": 1}, "sped: unknown key (known keys: speed, frequency, blur, flip, mirror, brightness, background_color, background_brightness, diag, advanced)"),
         ("singleColor", {"color": "#12345"}, "color: '#12345' is not a colour"),
         ("gradient", {"gradient": "linear-gradient(90deg, nothing 0%)"}, "gradient: 'nothing' is not a colour"),
         ("digitalrain2d", {"tail": 2.5}, "tail: must be a whole number between 1 and 100 (got 2.5)"),
