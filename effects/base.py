@@ -22,7 +22,7 @@ BASE_OPTIONS = (
     Field("background_color", "color", "#000000", "Apply a background color"),
     Field("background_brightness", "float", 1.0, "Brightness of the background color", 0.0, 1.0),
     Field("diag", "bool", False, "Send virtual_diag render statistics once per second"),
-    Field("advanced", "bool", False, "Show the effect's advanced options (LedFx's UI)"),
+    Field("advanced", "bool", description="Show the effect's advanced options (LedFx's UI; only kept when given)", unset=True),
 )
 
 

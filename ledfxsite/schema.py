@@ -63,7 +63,9 @@ class Field:
     or all-space strings; choices lists a "choice"'s values; `of` is the Schema of an
     "object", the Field of a "list"'s items, or the tuple of Fields of a "tuple". A
     required field with a default is filled in when absent (voluptuous's Required with a
-    default, as LedFx's schemas use it); /api/schema lists it as required.
+    default, as LedFx's schemas use it); /api/schema lists it as required. An `unset`
+    field stays out of the cleaned data when absent (voluptuous's Optional without a
+    default).
     """
 
     name: str
@@ -77,6 +79,7 @@ class Field:
     max_length: int | None = None
     blank: bool = True
     of: object = None
+    unset: bool = False
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -229,6 +232,8 @@ class Schema:
         for name, field in self.fields.items():
             value = data.get(name)
             if value is None:
+                if field.unset:
+                    continue
                 if field.required and field.default is None:
                     missing.append(name)
                     problems.append(((name,), "is required"))

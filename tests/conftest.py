@@ -30,7 +30,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DAPHNE_APPLICATION = "ledfxsite.asgi:application"
 
 # LedFx's options of every effect, at their defaults (LedFx 2.2's effect base schema).
-EFFECT_BASE_DEFAULTS = {"blur": 0.0, "flip": False, "mirror": False, "brightness": 1.0, "background_color": "#000000", "background_brightness": 1.0, "diag": False, "advanced": False}
+EFFECT_BASE_DEFAULTS = {"blur": 0.0, "flip": False, "mirror": False, "brightness": 1.0, "background_color": "#000000", "background_brightness": 1.0, "diag": False}
 # LedFx's singleColor, every option at its default but the colour.
 SINGLE_COLOR_DEFAULTS = {**EFFECT_BASE_DEFAULTS, "modulate": False, "modulation_effect": "sine", "modulation_speed": 0.5, "speed": 1.0}
 

@@ -61,14 +61,15 @@ def test_every_effect_takes_diag(effect_id):
 
 @pytest.mark.parametrize("effect_id", sorted(EFFECTS))
 def test_every_effect_takes_ledfxs_advanced_switch(effect_id):
-    # LedFx's UI sends it (its blender presets set "advanced": false)
+    # LedFx's UI sends it (its blender presets set "advanced": false); kept only when given
     assert EFFECTS[effect_id].validate({"advanced": True})["advanced"] is True
+    assert "advanced" not in EFFECTS[effect_id].validate({})
 
 
 @pytest.mark.parametrize("effect_id", sorted(EFFECTS))
 def test_defaults_fill_in_every_option(effect_id):
     cls = EFFECTS[effect_id]
-    assert set(cls.validate({})) == {option.name for option in cls.config_schema.fields.values()}
+    assert set(cls.validate({})) == {option.name for option in cls.config_schema.fields.values()} - {"advanced"}  # LedFx's: only when given
 
 
 @pytest.mark.parametrize(

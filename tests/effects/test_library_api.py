@@ -57,7 +57,6 @@ def test_ledfxs_cascade_preset_is_ledfxs_config(client):
         "mirror": True,
         "speed": 0.3,
         "diag": False,
-        "advanced": False,
     }
 
 

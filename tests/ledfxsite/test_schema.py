@@ -139,3 +139,11 @@ def test_json_schema_as_ledfx_shows_it():
 def test_an_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError):
         Field("x", "integer")
+
+
+def test_an_unset_field_stays_out_unless_given():
+    schema = Schema(Field("shown", "bool", False), Field("advanced", "bool", unset=True))
+    assert schema.clean({}) == {"shown": False}
+    assert schema.clean({"advanced": False}) == {"shown": False, "advanced": False}
+    with pytest.raises(Invalid):
+        schema.clean({"advanced": "yes"})
