@@ -473,7 +473,8 @@ class VirtualLoop:
     def apply_spec(self, spec):
         was_diag = self.effect.config["diag"]
         if spec.effect_type == self.applied.effect_type:
-            self.effect.update(spec.effect_config)
+            if spec.effect_config_json != self.applied.effect_config_json:  # not for calibration, say
+                self.effect.update(spec.effect_config)
         else:
             old, self.effect = self.effect, new_effect(spec)
             self.transition = None

@@ -279,12 +279,9 @@ def use_tool(method, body, virtual):
     tools = VIRTUAL_TOOLS if virtual else EVERY_VIRTUAL_TOOLS
     if tool not in tools:
         raise ServiceError(f"Tool {tool} is not in {list(tools)}")
-    if tool == "oneshot":
-        tool_oneshot(method, body, virtual)
-    elif method != "PUT":
+    if method != "PUT" and tool != "oneshot":
         raise ServiceError(f"{tool}: use PUT")
-    else:
-        tools[tool](body, virtual)
+    tools[tool](method, body, virtual)
     return succeeded(tool=tool)
 
 
@@ -305,7 +302,7 @@ def tool_oneshot(method, body, virtual):
     flash_virtuals(virtual_id=virtual.id if virtual else ALL_VIRTUALS, flash=flash)
 
 
-def tool_copy(body, virtual):
+def tool_copy(method, body, virtual):
     """{target: [virtual id, ...]}: the virtual's effect set on each target."""
     target = body.get("target")
     if target is None:
@@ -315,7 +312,7 @@ def tool_copy(body, virtual):
     services.virtual_effect_copy(source=virtual, target_ids=target)
 
 
-def tool_force_color(body, virtual):
+def tool_force_color(method, body, virtual):
     """{color}: one frame of the colour on the virtual's devices (every rendering virtual's,
     without one), as LedFx's force_color: an effect running paints over it at its next frame."""
     if body.get("color") is None:
@@ -327,7 +324,7 @@ def tool_force_color(body, virtual):
     flash_virtuals(virtual_id=virtual.id if virtual else ALL_VIRTUALS, flash={"color": list(color), "ramp": 0.0, "hold": 0.0, "fade": 0.0})
 
 
-def tool_calibration(body, virtual):
+def tool_calibration(method, body, virtual):
     """{mode: "on" | "off"}: the devices show the virtual's segments instead of its effect."""
     mode = body.get("mode")
     if mode not in ("on", "off"):
@@ -335,12 +332,14 @@ def tool_calibration(body, virtual):
     services.virtual_calibration_set(virtual=virtual, on=mode == "on")
 
 
-def tool_highlight(body, virtual):
+def tool_highlight(method, body, virtual):
     """{device, start, stop, flip} (LedFx's names): those pixels of the device in white while
     the virtual calibrates; {state: false}: the highlight ends."""
     if not body.get("state", True):
         services.virtual_highlight_set(virtual=virtual)
         return
+    if body.get("device") is None:
+        raise ServiceError("Required attribute for highlight, device was not provided")
     start, stop = body.get("start", -1), body.get("stop", -1)
     if type(start) is not int or type(stop) is not int:
         raise ServiceError("start and end must be integers")

@@ -58,6 +58,7 @@ def test_a_tool_without_what_it_needs_is_refused(client, halves, body, reason):
         ({"device": "strip", "start": -1, "stop": 4}, "highlight error: start and stop must satisfy 0 <= start <= stop < 10"),
         ({"device": "strip", "start": 0.5, "stop": 4}, "start and end must be integers"),
         ({"device": "nope", "start": 0, "stop": 4}, "highlight error: Device nope not found"),
+        ({"start": 0, "stop": 4}, "Required attribute for highlight, device was not provided"),
     ],
 )
 def test_a_highlight_must_lie_on_a_device(client, halves, highlight, reason):
