@@ -362,7 +362,8 @@ STROBE_PATTERNS = ("****", "*.*.", ".*.*", "*...", "...*")
 class Strobe(AudioEffect):
     """LedFx's BPM strobe: strobe_frequency flashes a beat, each fading at strobe_decay,
     dimmer towards the end of the beat (beat_decay); the four beats of a bar fire or not
-    by strobe_pattern, and the colour moves along the gradient over the bar."""
+    by strobe_pattern, and the colour moves along the gradient over the bar. Within a beat
+    its phase only goes forwards."""
 
     id = "strobe"
     name = "BPM Strobe"
@@ -377,12 +378,16 @@ class Strobe(AudioEffect):
     def setup(self):
         super().setup()
         self.beats = 0
+        self.phase = 0.0
 
     def render(self, t):
         features = self.features(t)
+        phase = features["beat_phase"]
         if features["beat"]:
             self.beats += 1
-        phase = features["beat_phase"]
+        elif features["bpm"] and phase < self.phase:
+            phase = self.phase  # the beat tracker moved the phase back to a late onset: no second flash
+        self.phase = phase
         per_beat = STROBES_PER_BEAT[self.config["strobe_frequency"]]
         brightness = ((-phase % (1.0 / per_beat)) * per_beat) ** self.config["strobe_decay"] * (1.0 - phase) ** self.config["beat_decay"]
         if self.config["strobe_pattern"][self.beats % 4] != "*":

@@ -85,6 +85,16 @@ def test_the_strobe_flashes_strobe_frequency_times_a_beat_each_fading():
     assert first > second > fading  # the beat_decay: the second flash is dimmer
 
 
+def test_the_strobe_does_not_flash_again_when_the_beat_tracker_moves_the_phase_back():
+    strobe = Strobe(rows=1, columns=4)
+    reds = []  # the brightest channel
+    for beat, phase in ((True, 0.01), (False, 0.08), (False, 0.0), (False, 0.02), (False, 0.1), (True, 0.01)):
+        strobe.audio = {**SILENCE, "bpm": 100.0, "beat": beat, "beat_phase": phase}
+        reds.append(int(strobe.render(0.0)[0].max()))
+    assert reds[0] == 230 and reds[1] == reds[2] == reds[3] < 230 and reds[4] < reds[3]
+    assert reds[5] > reds[3]  # the next beat flashes again
+
+
 def test_the_strobe_fires_on_the_beats_of_its_pattern():
     strobe = Strobe(rows=1, columns=4, config={"strobe_pattern": "*..."})
     assert strobe_reds(strobe, 0.01) == [230]
