@@ -146,8 +146,3 @@ class Effect:
     def diagnostics(self):
         """Text for general_diag, or None (most effects have none)."""
         return None
-
-    @property
-    def grid(self):
-        """Pixel coordinates: (y, x) arrays of shape (rows, columns)."""
-        return np.mgrid[0 : self.rows, 0 : self.columns].astype(np.float64)

@@ -63,6 +63,7 @@ class MatrixEffect(AudioEffect):
         self.turns = (self.config["rotate"] + self.virtual_rotate) % 4
         # the image is drawn turned back by the rotation: a quarter turn swaps its sides
         self.draw_shape = (self.columns, self.rows) if self.turns % 2 else (self.rows, self.columns)
+        self.y, self.x = np.mgrid[0 : self.draw_shape[0], 0 : self.draw_shape[1]].astype(np.float64)  # of the drawn image
         # flips name the directions of the finished matrix; drawn turned, they swap
         self.flip_rows, self.flip_columns = self.config["flip_vertical"], self.config["flip_horizontal"]
         if self.turns % 2:
@@ -73,12 +74,6 @@ class MatrixEffect(AudioEffect):
         super().update(config)
         if self.config["dump"] != dumped:
             logger.info("dump %dx%d rotate %d flip_vertical %s flip_horizontal %s", self.columns, self.rows, self.turns, self.flip_rows, self.flip_columns)
-
-    @property
-    def grid(self):
-        """Coordinates of the drawn image: (y, x) arrays of draw_shape."""
-        rows, columns = self.draw_shape
-        return np.mgrid[0:rows, 0:columns].astype(np.float64)
 
     def draw(self, t):
         """The effect's image at time t: float RGB (*draw_shape, 3), 0..255."""
@@ -210,8 +205,7 @@ class Plasma2d(MatrixEffect):
         power = power_of(self.features(t), self.config["frequency_range"])
         scale = min(1.0, self.config["lower"] + power * self.config["density"])
         rows, columns = self.draw_shape
-        y, x = self.grid
-        x, y = x * scale, y * scale
+        x, y = self.x * scale, self.y * scale
         field = (
             np.sin(x * 0.1 + t) * np.cos(y * 0.1 - t)
             + np.sin((x * self.config["density_vertical"] + y * self.config["twist"] + t) * 2.5)
@@ -503,7 +497,7 @@ class Concentric(MatrixEffect):
     def setup(self):
         super().setup()
         rows, columns = self.draw_shape
-        y, x = self.grid
+        y, x = self.y, self.x
         centre_x, centre_y = (columns - 1) / 2, (rows - 1) / 2
         scale, stretch = self.config["gradient_scale"], self.config["stretch_height"]
         distance = np.hypot((x - centre_x) / scale, (y - centre_y) / scale / stretch)
@@ -581,6 +575,6 @@ class PlasmaWled2d(MatrixEffect):
         a = milliseconds / (self.config["speed"] + 1)
         horizontal = max(0.01, self.config["stretch_horizontal"] * (1.0 - size / 3.0))
         vertical = max(0.01, self.config["stretch_vertical"] * (1.0 - size / 3.0))
-        y, x = self.grid
+        y, x = self.y, self.x
         level = sin8(cos8(y * horizontal / 16 + a / 3) + sin8(x * vertical / 16 + a / 4) + 2 * a) / 255.0
         return self.gradient_at(level, t)
